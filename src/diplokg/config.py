@@ -1,0 +1,136 @@
+"""Settings: every setting declared once, read from ``DIPLOKG_*`` variables in one place.
+
+Each field of :class:`Settings` carries its environment variable name and a help
+sentence in its metadata (see :func:`setting`). :meth:`Settings.from_env` is the
+only code in the package that reads the environment; everything else receives a
+``Settings`` instance. Adding a setting is one line: a new ``setting(...)`` field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from diplokg.errors import InputError
+
+#: The canonical dataset namespace the data files are written against.
+CANONICAL_BASE = "https://w3id.org/diplokg/"
+
+ENV_PREFIX = "DIPLOKG_"
+
+
+def setting(default: Any, help: str) -> Any:
+    """Declare one setting: its default and a one-sentence help text.
+
+    The environment variable is ``DIPLOKG_<FIELD NAME IN UPPER CASE>``.
+
+    Args:
+        default: The value used when neither an override nor the environment sets it.
+        help: One sentence shown in ``--help`` and the README.
+
+    Returns:
+        A dataclass field carrying the metadata.
+    """
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings of DiploKG (immutable; build one with :meth:`from_env`)."""
+
+    base: str = setting(
+        CANONICAL_BASE,
+        "Dataset namespace; every IRI under the canonical base is rewritten to it.",
+    )
+    root: Path = setting(Path("."), "Project directory holding ontology/, data/ and queries/.")
+    dist: Path = setting(
+        Path("dist"), "Output directory of the build (relative paths are under the root)."
+    )
+
+    def __post_init__(self) -> None:
+        if not self.base.endswith(("/", "#")):
+            raise InputError(f"base must end with '/' or '#': {self.base!r}")
+
+    @property
+    def dist_dir(self) -> Path:
+        """The output directory, resolved against :attr:`root` when relative."""
+        return self.dist if self.dist.is_absolute() else self.root / self.dist
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from defaults, then ``DIPLOKG_*`` variables, then overrides.
+
+        Overrides whose value is ``None`` are ignored, so CLI options that were
+        not given fall through to the environment.
+
+        Args:
+            environ: The environment to read (default: ``os.environ``).
+            **overrides: Explicit values by field name; they win over the environment.
+
+        Returns:
+            The settings.
+
+        Raises:
+            InputError: An unknown override name, or a value that cannot be converted.
+        """
+        env = os.environ if environ is None else environ
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(overrides) - names
+        if unknown:
+            raise InputError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        hints = get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            var = env_var(f.name)
+            raw: Any = overrides.get(f.name)
+            origin = "argument"
+            if raw is None and var in env:
+                raw, origin = env[var], var
+            if raw is None:
+                continue
+            values[f.name] = _convert(hints[f.name], raw, f.name, origin)
+        return cls(**values)
+
+
+def env_var(name: str) -> str:
+    """Return the environment variable of a setting, e.g. ``base`` → ``DIPLOKG_BASE``.
+
+    Args:
+        name: The field name.
+
+    Returns:
+        The variable name.
+    """
+    return ENV_PREFIX + name.upper()
+
+
+def describe() -> Iterator[tuple[str, str, Any, str]]:
+    """List every setting for documentation.
+
+    Returns:
+        An iterator of ``(field name, environment variable, default, help)``.
+    """
+    for f in dataclasses.fields(Settings):
+        yield f.name, env_var(f.name), f.default, f.metadata["help"]
+
+
+def _convert(kind: Any, raw: Any, name: str, origin: str) -> Any:
+    if not isinstance(raw, str):
+        return Path(raw) if kind is Path else raw
+    try:
+        if kind is bool:
+            low = raw.strip().lower()
+            if low in {"1", "true", "yes", "on"}:
+                return True
+            if low in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(raw)
+        if kind in (int, float, Path, str):
+            return kind(raw)
+    except ValueError:
+        raise InputError(f"{origin}: invalid value for {name}: {raw!r}") from None
+    raise TypeError(f"unsupported setting type for {name}: {kind!r}")
