@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rdflib import Namespace, URIRef
+from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import (
     DCTERMS,
+    FOAF,
     ORG,
     OWL,
     PROV,
@@ -36,6 +37,7 @@ from diplokg.config import CANONICAL_BASE
 __all__ = [
     "DCTERMS",
     "DKG",
+    "FOAF",
     "GRAPH",
     "ID",
     "OA",
@@ -250,4 +252,44 @@ PREFIXES: dict[str, str] = {
     "dcterms": str(DCTERMS),
     "void": str(VOID),
     "sd": str(SD),
+    "foaf": str(FOAF),
+    "wd": "http://www.wikidata.org/entity/",
+    "wdt": "http://www.wikidata.org/prop/direct/",
 }
+
+
+def prefixes_for(base: str) -> dict[str, str]:
+    """Return the fixed prefix bindings for a base: the project's and the reused ones.
+
+    Args:
+        base: The dataset namespace.
+
+    Returns:
+        Prefix → namespace IRI, the project prefixes (``dkg``, ``id``, ``graph``,
+        ``shapes``, ``genid``) first.
+    """
+    ns = project_namespaces(base)
+    own = {"dkg": ns.dkg, "id": ns.id, "graph": ns.graph, "shapes": ns.shapes, "genid": ns.genid}
+    return {**{k: str(v) for k, v in own.items()}, **PREFIXES}
+
+
+def shorten(term: object, base: str) -> str:
+    """Write a term for a person: ``id:x`` or ``dkg:Event`` when a prefix fits, else N3.
+
+    Args:
+        term: An rdflib term (IRI, literal, blank node) or anything printable.
+        base: The dataset namespace.
+
+    Returns:
+        The compact form.
+    """
+    if isinstance(term, URIRef):
+        for prefix, ns in prefixes_for(base).items():
+            local = term[len(ns) :]
+            if term.startswith(ns) and local and all(c.isalnum() or c in "-_." for c in local):
+                return f"{prefix}:{local}"
+        return f"<{term}>"
+    if isinstance(term, Literal) and term.datatype is not None:
+        return f"{Literal(str(term)).n3()}^^{shorten(term.datatype, base)}"
+    n3 = getattr(term, "n3", None)
+    return str(n3()) if callable(n3) else str(term)

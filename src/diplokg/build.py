@@ -1,0 +1,305 @@
+"""The build: every check, then ``dist/``, written atomically.
+
+Parse → check provenance → skolemise → OWL 2 RL closure → consistency → SHACL →
+VoID → write. Any failure raises a :class:`~diplokg.errors.DiploKGError` before
+anything is written; ``dist/`` is replaced only by a complete new one, swapped in
+with two renames (RDF 1.1 datasets: https://www.w3.org/TR/rdf11-concepts/#section-dataset).
+
+``dist/`` holds ``diplokg.trig`` and ``diplokg.nq`` (every named graph),
+``diplokg.ttl`` and ``diplokg.nt`` (their union), the gzip of each of the four,
+``validation.ttl`` (the SHACL report) and ``manifest.json`` (build time, input
+digest, counts, size and sha256 of every file). Every file but the manifest is
+byte-identical for the same inputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from rdflib import Graph, URIRef
+from rdflib.term import BNode
+
+from diplokg import __version__
+from diplokg.config import Settings
+from diplokg.consistency import check_consistency
+from diplokg.errors import InputError
+from diplokg.loading import Project, load_project
+from diplokg.provenance import Evidence, check_provenance
+from diplokg.reasoning import Reasoning, compute_inferences
+from diplokg.serialise import (
+    gzip_bytes,
+    namespace_manager,
+    to_nquads,
+    to_ntriples,
+    to_trig,
+    to_turtle,
+)
+from diplokg.skolem import skolemise
+from diplokg.validation import SEVERITIES, ShaclReport, check_report, validate_project
+from diplokg.void import describe_dataset
+
+MANIFEST = "manifest.json"
+
+T = TypeVar("T")
+
+
+@dataclass
+class CheckedDataset:
+    """A project that passed every check, ready to be written.
+
+    Attributes:
+        project: The parsed inputs.
+        graphs: Every named graph by name, skolemised, including ``inferred`` and ``meta``.
+        evidence: The verified evidence quotes.
+        reasoning: The OWL 2 RL closure and its filtered inferences.
+        report: The SHACL report (violations make the check fail; warnings stay here).
+        report_graph: The report as RDF, skolemised, for ``validation.ttl``.
+        timings: Seconds spent in each step.
+    """
+
+    project: Project
+    graphs: dict[str, Graph]
+    evidence: list[Evidence]
+    reasoning: Reasoning
+    report: ShaclReport
+    report_graph: Graph
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, Any]:
+        """Return the counts recorded in the manifest and printed by the CLI."""
+        return {
+            "graphs": {name: len(g) for name, g in sorted(self.graphs.items())},
+            "sources": len(self.project.sources),
+            "evidence": len(self.evidence),
+            "inferred": len(self.graphs["inferred"]),
+            "shacl": {s.lower(): len(self.report.by_severity(s)) for s in SEVERITIES},
+        }
+
+
+@dataclass
+class BuildResult:
+    """What a build wrote.
+
+    Attributes:
+        dist: The output directory.
+        checked: The checked dataset.
+        manifest: The content of ``manifest.json``.
+    """
+
+    dist: Path
+    checked: CheckedDataset
+    manifest: dict[str, Any]
+
+
+@contextmanager
+def _timed(timings: dict[str, float], step: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[step] = round(time.perf_counter() - start, 3)
+
+
+def _step(timings: dict[str, float], step: str, fn: Callable[[], T]) -> T:
+    with _timed(timings, step):
+        return fn()
+
+
+def check_project(settings: Settings) -> CheckedDataset:
+    """Run every check of the build, writing nothing.
+
+    Args:
+        settings: Project root and base.
+
+    Returns:
+        The checked dataset.
+
+    Raises:
+        InputError: A file is missing or does not parse (exit 2).
+        ProvenanceError: An evidence quote does not match its source (exit 1).
+        InconsistencyError: The OWL 2 RL closure is inconsistent (exit 1).
+        ValidationFailed: A SHACL violation (exit 1).
+    """
+    timings: dict[str, float] = {}
+    base = settings.base
+    project = _step(timings, "parse", lambda: load_project(settings))
+    evidence = _step(timings, "provenance", lambda: check_provenance(project))
+
+    shapes_ids: dict[BNode, URIRef] = {}
+
+    def skolemise_all() -> dict[str, Graph]:
+        return {
+            name: skolemise(g, base, shapes_ids if name == "shapes" else None)
+            for name, g in project.graphs.items()
+        }
+
+    graphs = _step(timings, "skolemise", skolemise_all)
+    inputs = [graphs["ontology"], *(graphs[n] for n in project.data_graph_names())]
+    reasoning = _step(timings, "reason", lambda: compute_inferences(inputs, base))
+    graphs["inferred"] = skolemise(reasoning.inferred, base)
+    _step(timings, "consistency", lambda: check_consistency(reasoning, base))
+
+    def shacl() -> ShaclReport:
+        data = Graph(bind_namespaces="none")
+        for triple in reasoning.asserted:
+            data.add(triple)
+        for triple in graphs["inferred"]:
+            data.add(triple)
+        return validate_project(
+            data, project.data_shapes, graphs["ontology"], project.ontology_shapes, base
+        )
+
+    report = _step(timings, "shacl", shacl)
+    named = Graph(identifier=URIRef(base + "validation"), bind_namespaces="none")
+    for triple in report.graph:
+        named.add(triple)
+    report_graph = skolemise(named, base, dict(shapes_ids))
+    check_report(report, base)
+
+    def meta() -> Graph:
+        ids = [s.id for s in project.sources]
+        return describe_dataset(graphs, base, ids, project.input_digest, __version__)
+
+    graphs["meta"] = _step(timings, "void", meta)
+    return CheckedDataset(project, graphs, evidence, reasoning, report, report_graph, timings)
+
+
+def render_files(checked: CheckedDataset) -> dict[str, bytes]:
+    """Serialise a checked dataset into the files of ``dist/`` (all but the manifest).
+
+    Args:
+        checked: The checked dataset.
+
+    Returns:
+        File name → content, deterministic for the same inputs.
+    """
+    graphs = list(checked.graphs.values())
+    nm = namespace_manager(checked.project.base, [*graphs, checked.report_graph])
+    union = Graph(bind_namespaces="none")
+    for g in graphs:
+        for triple in g:
+            union.add(triple)
+    files = {
+        "diplokg.trig": to_trig(graphs, nm),
+        "diplokg.nq": to_nquads(graphs),
+        "diplokg.ttl": to_turtle(union, nm),
+        "diplokg.nt": to_ntriples(union),
+    }
+    files.update({f"{name}.gz": gzip_bytes(data) for name, data in list(files.items())})
+    files["validation.ttl"] = to_turtle(checked.report_graph, nm)
+    return files
+
+
+def make_manifest(
+    checked: CheckedDataset, files: dict[str, bytes], now: datetime | None = None
+) -> dict[str, Any]:
+    """Describe a build: time, inputs, counts and every file's size and sha256.
+
+    Args:
+        checked: The checked dataset.
+        files: The rendered files.
+        now: The build time (default: now, UTC).
+
+    Returns:
+        The manifest, ready for ``json.dumps``.
+    """
+    when = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    return {
+        "build_time": when.isoformat().replace("+00:00", "Z"),
+        "diplokg_version": __version__,
+        "base": checked.project.base,
+        "input_digest": checked.project.input_digest,
+        "inputs": [p.as_posix() for ps in checked.project.files.values() for p in ps],
+        "counts": checked.counts(),
+        "files": {
+            name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            for name, data in sorted(files.items())
+        },
+    }
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_dist(files: dict[str, bytes], dist: Path) -> None:
+    """Replace a directory by one holding exactly these files, atomically.
+
+    The files are written and fsynced in a new directory beside ``dist``, which is
+    then swapped in: ``dist`` is renamed away, the new one renamed to ``dist``, the
+    old one deleted. If anything fails before the swap, ``dist`` is untouched.
+
+    Args:
+        files: File name → content.
+        dist: The directory to replace (created if missing).
+
+    Raises:
+        InputError: ``dist`` exists but is not a directory.
+    """
+    if dist.exists() and not dist.is_dir():
+        raise InputError(f"{dist}: exists and is not a directory")
+    parent = dist.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dist.name}.new-", dir=parent))
+    try:
+        os.chmod(tmp, 0o755)
+        for name, data in sorted(files.items()):
+            with open(tmp / name, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        _fsync_dir(tmp)
+        if dist.exists():
+            old = parent / f".{dist.name}.old-{uuid.uuid4().hex}"
+            os.rename(dist, old)
+            try:
+                os.rename(tmp, dist)
+            except BaseException:
+                os.rename(old, dist)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, dist)
+        _fsync_dir(parent)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def build(settings: Settings, now: datetime | None = None) -> BuildResult:
+    """Check the project and write ``dist/``.
+
+    Args:
+        settings: Project root, output directory and base.
+        now: The build time recorded in the manifest (default: now).
+
+    Returns:
+        What was written.
+
+    Raises:
+        DiploKGError: Any failed check (see :func:`check_project`); ``dist/`` is
+            then left exactly as it was.
+    """
+    checked = check_project(settings)
+    with _timed(checked.timings, "write"):
+        files = render_files(checked)
+        manifest = make_manifest(checked, files, now)
+        files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+        write_dist(files, settings.dist_dir)
+    return BuildResult(settings.dist_dir, checked, manifest)

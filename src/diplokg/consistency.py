@@ -1,0 +1,202 @@
+"""Consistency: the OWL 2 RL closure must not contain a contradiction.
+
+Checks the rules of https://www.w3.org/TR/owl2-profiles/#Reasoning_in_OWL_2_RL_and_RDF_Graphs_using_Rules
+that derive ``false``, on the closure computed by :mod:`diplokg.reasoning`:
+
+- cls-nothing2: members of ``owl:Nothing``;
+- cax-dw, cax-adc: an individual in two classes declared disjoint
+  (``owl:disjointWith``, ``owl:AllDisjointClasses``);
+- prp-pdw, prp-adp: the same pair linked by two disjoint properties
+  (``owl:propertyDisjointWith``, ``owl:AllDisjointProperties``);
+- prp-fp / prp-ifp: a functional property with two distinct values, an
+  inverse-functional one shared by two distinct subjects. OWL 2 RL does not call
+  this inconsistent (it infers ``owl:sameAs``); here two values are *distinct*
+  unless they are equal literals or the input states they are ``owl:sameAs``,
+  since an unintended merge of two entities is always a data error;
+- every other inconsistency owlrl reports itself (``err:ErrorMessage``: irreflexive
+  and asymmetric properties, ``owl:complementOf``, ``owl:maxCardinality``,
+  ``owl:sameAs`` with ``owl:differentFrom``, ill-typed literals, …).
+
+Each problem names the offending triples, marked asserted or inferred.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from itertools import combinations
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.term import Node
+
+from diplokg.errors import InconsistencyError
+from diplokg.namespaces import OWL, RDF, shorten
+from diplokg.reasoning import Reasoning
+
+#: owlrl messages that the checks here already report, with the triples.
+_COVERED = (
+    "Disjoint classes ",
+    "is defined of type 'Nothing'",
+    "Erroneous usage of disjoint properties",
+    "Disjoint properties in an 'AllDisjointProperties'",
+)
+
+
+class _Checker:
+    def __init__(self, reasoning: Reasoning, base: str) -> None:
+        self.closure = reasoning.closure
+        self.asserted = reasoning.asserted
+        self.base = base
+        self.problems: list[str] = []
+        self.nothing = set(self.closure.subjects(RDF.type, OWL.Nothing))
+        self.same = _same_as(self.asserted)
+
+    def triple(self, s: Node, p: Node, o: Node) -> str:
+        how = "asserted" if (s, p, o) in self.asserted else "inferred"
+        b = self.base
+        return f"{shorten(s, b)} {shorten(p, b)} {shorten(o, b)} ({how})"
+
+    def report(self, head: str, triples: Sequence[tuple[Node, Node, Node]]) -> None:
+        self.problems.append(head + "".join(f"\n    {self.triple(*t)}" for t in triples))
+
+    def run(self, owlrl_errors: list[str]) -> list[str]:
+        self.check_nothing()
+        self.check_disjoint_classes()
+        self.check_disjoint_properties()
+        self.check_functional(OWL.FunctionalProperty, inverse=False)
+        self.check_functional(OWL.InverseFunctionalProperty, inverse=True)
+        self.problems += [f"owlrl: {m}" for m in owlrl_errors if not any(c in m for c in _COVERED)]
+        return self.problems
+
+    def check_nothing(self) -> None:
+        for x in sorted(self.nothing, key=str):
+            self.report(
+                f"{shorten(x, self.base)} is a member of owl:Nothing", [(x, RDF.type, OWL.Nothing)]
+            )
+
+    def _class_pairs(self) -> set[tuple[Node, Node]]:
+        c = self.closure
+        pairs = {tuple(sorted((a, b), key=str)) for a, b in c.subject_objects(OWL.disjointWith)}
+        for adc in c.subjects(RDF.type, OWL.AllDisjointClasses):
+            for head in c.objects(adc, OWL.members):
+                pairs |= {tuple(sorted(p, key=str)) for p in combinations(Collection(c, head), 2)}
+        return {(a, b) for a, b in pairs if a != b}
+
+    def check_disjoint_classes(self) -> None:
+        c = self.closure
+        for a, b in sorted(self._class_pairs(), key=str):
+            common = set(c.subjects(RDF.type, a)) & set(c.subjects(RDF.type, b)) - self.nothing
+            for x in sorted(common, key=str):
+                axiom = (a, OWL.disjointWith, b)
+                if axiom not in c:
+                    axiom = (b, OWL.disjointWith, a) if (b, OWL.disjointWith, a) in c else axiom
+                triples = [(x, RDF.type, a), (x, RDF.type, b)]
+                head = (
+                    f"{shorten(x, self.base)} is in disjoint classes"
+                    f" {shorten(a, self.base)} and {shorten(b, self.base)}"
+                )
+                if axiom in c:
+                    triples.append(axiom)
+                else:
+                    head += " (owl:AllDisjointClasses)"
+                self.report(head, triples)
+
+    def check_disjoint_properties(self) -> None:
+        c = self.closure
+        pairs = {
+            tuple(sorted((a, b), key=str)) for a, b in c.subject_objects(OWL.propertyDisjointWith)
+        }
+        for adp in c.subjects(RDF.type, OWL.AllDisjointProperties):
+            for head in c.objects(adp, OWL.members):
+                pairs |= {tuple(sorted(p, key=str)) for p in combinations(Collection(c, head), 2)}
+        for p1, p2 in sorted(pairs, key=str):
+            for x, y in sorted(set(c.subject_objects(p1)) & set(c.subject_objects(p2)), key=str):
+                self.report(
+                    f"{shorten(x, self.base)} is linked to {shorten(y, self.base)} by disjoint"
+                    f" properties {shorten(p1, self.base)} and {shorten(p2, self.base)}",
+                    [(x, p1, y), (x, p2, y)],
+                )
+
+    def distinct(self, v1: Node, v2: Node) -> bool:
+        if isinstance(v1, Literal) and isinstance(v2, Literal):
+            if v1 == v2:
+                return False
+            try:
+                return not v1.eq(v2)
+            except TypeError:
+                return True
+        return self.same.get(v1, v1) != self.same.get(v2, v2)
+
+    def check_functional(self, kind: URIRef, inverse: bool) -> None:
+        c = self.closure
+        word = "inverse-functional" if inverse else "functional"
+        for p in sorted(c.subjects(RDF.type, kind), key=str):
+            grouped: dict[Node, set[Node]] = defaultdict(set)
+            for s, o in c.subject_objects(p):
+                if inverse:
+                    grouped[o].add(s)
+                else:
+                    grouped[s].add(o)
+            seen: set[frozenset[Node]] = set()
+            for key in sorted(grouped, key=str):
+                values = sorted(grouped[key], key=str)
+                clash = [(v1, v2) for v1, v2 in combinations(values, 2) if self.distinct(v1, v2)]
+                involved = frozenset(v for pair in clash for v in pair)
+                if not clash or involved in seen:
+                    continue
+                seen.add(involved)
+                names = ", ".join(shorten(v, self.base) for v in sorted(involved, key=str))
+                if inverse:
+                    head = f"{shorten(p, self.base)} is {word} but {shorten(key, self.base)}"
+                    head += f" is the value of {len(involved)} distinct subjects: {names}"
+                    triples = [(v, p, key) for v in sorted(involved, key=str)]
+                else:
+                    head = f"{shorten(p, self.base)} is {word} but {shorten(key, self.base)}"
+                    head += f" has {len(involved)} distinct values: {names}"
+                    triples = [(key, p, v) for v in sorted(involved, key=str)]
+                self.report(head, [*triples, (p, RDF.type, kind)])
+
+
+def _same_as(graph: Graph) -> dict[Node, Node]:
+    """Map every term to a representative of its asserted ``owl:sameAs`` class."""
+    parent: dict[Node, Node] = {}
+
+    def find(x: Node) -> Node:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for a, b in graph.subject_objects(OWL.sameAs):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb, key=str)] = min(ra, rb, key=str)
+    return {x: find(x) for x in list(parent)}
+
+
+def find_inconsistencies(reasoning: Reasoning, base: str) -> list[str]:
+    """List every inconsistency of an OWL 2 RL closure.
+
+    Args:
+        reasoning: The closure, the asserted union and owlrl's own error messages.
+        base: The dataset namespace, used to write IRIs compactly.
+
+    Returns:
+        One readable message per problem, naming the offending triples.
+    """
+    return _Checker(reasoning, base).run(reasoning.errors)
+
+
+def check_consistency(reasoning: Reasoning, base: str) -> None:
+    """Fail if the closure is inconsistent.
+
+    Args:
+        reasoning: The outcome of :func:`diplokg.reasoning.compute_inferences`.
+        base: The dataset namespace.
+
+    Raises:
+        InconsistencyError: Listing every problem found.
+    """
+    problems = find_inconsistencies(reasoning, base)
+    if problems:
+        raise InconsistencyError(problems)

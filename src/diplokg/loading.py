@@ -1,0 +1,282 @@
+"""Loading: parse every input file and assemble the named graphs of the dataset.
+
+Turtle (https://www.w3.org/TR/turtle/) is parsed with rdflib; a syntax error
+names the file and the line. The named graphs are assembled as the project
+contract says:
+
+- ``graph/ontology``: ``ontology/diplokg.ttl`` + ``ontology/alignment.ttl``;
+- ``graph/shapes``: ``ontology/shapes/*.ttl``;
+- ``graph/facts/{id}``: ``data/sources/{id}.ttl`` + ``data/facts/{id}.ttl`` +
+  ``<{base}id/{id}> schema:text "…the full text…"``;
+- ``graph/background``: ``data/background/*.ttl``.
+
+Data files are written against the canonical base ``https://w3id.org/diplokg/``;
+when the configured base differs, every IRI (and ``xsd:anyURI`` literal, e.g. a
+SHACL ``sh:namespace``) starting with the canonical base is rewritten. Relative
+IRIs in a file resolve against ``{canonical base}{path of the file}`` so that
+parsing does not depend on where the project is checked out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.plugins.parsers.notation3 import BadSyntax
+from rdflib.term import IdentifiedNode, Node
+
+from diplokg.config import CANONICAL_BASE, Settings
+from diplokg.errors import FileSyntaxError, InputError, NotFound
+from diplokg.namespaces import SCHEMA, XSD, graph_iri, project_namespaces
+from diplokg.sources import Source, discover_sources
+
+ONTOLOGY_FILE = Path("ontology/diplokg.ttl")
+ALIGNMENT_FILE = Path("ontology/alignment.ttl")
+SHAPES_DIR = Path("ontology/shapes")
+DATA_SHAPES_FILE = SHAPES_DIR / "data.ttl"
+ONTOLOGY_SHAPES_FILE = SHAPES_DIR / "ontology.ttl"
+BACKGROUND_DIR = Path("data/background")
+
+
+@dataclass
+class Project:
+    """The parsed inputs of a project, before any check.
+
+    Attributes:
+        base: The dataset namespace every graph is written in.
+        root: The project directory.
+        sources: The sources, sorted by id.
+        graphs: Named graphs by name (``ontology``, ``shapes``, ``facts/{id}``,
+            ``background``), each a graph whose identifier is its graph IRI.
+        files: The input files of each named graph, relative to the root.
+        data_shapes: The shapes of ``ontology/shapes/data.ttl`` (blank nodes shared
+            with ``graphs["shapes"]``).
+        ontology_shapes: The shapes of ``ontology/shapes/ontology.ttl``.
+        input_digest: sha256 over the paths and bytes of every input file.
+    """
+
+    base: str
+    root: Path
+    sources: list[Source]
+    graphs: dict[str, Graph]
+    files: dict[str, list[Path]] = field(default_factory=dict)
+    data_shapes: Graph = field(default_factory=Graph)
+    ontology_shapes: Graph = field(default_factory=Graph)
+    input_digest: str = ""
+
+    def source_texts(self) -> dict[URIRef, str]:
+        """Return the text of every source by its IRI ``{base}id/{id}``."""
+        ns = project_namespaces(self.base)
+        return {ns.id[s.id]: s.text for s in self.sources}
+
+    def data_graph_names(self) -> list[str]:
+        """Return the names of the facts and background graphs, sorted."""
+        return sorted(n for n in self.graphs if n.startswith("facts/") or n == "background")
+
+
+def new_graph(identifier: IdentifiedNode | str | None = None) -> Graph:
+    """Return an empty in-memory graph with no prefix bindings.
+
+    Args:
+        identifier: The graph name, if any.
+
+    Returns:
+        The graph.
+    """
+    return Graph(identifier=identifier, bind_namespaces="none")
+
+
+def parse_turtle(path: Path, display: Path | None = None, public_id: str | None = None) -> Graph:
+    """Parse one Turtle file.
+
+    Args:
+        path: The file to read.
+        display: How to name the file in messages (default: ``path``).
+        public_id: The base IRI relative IRIs resolve against (default: the canonical
+            base followed by the file name), never the file's location.
+
+    Returns:
+        A new graph with the file's triples.
+
+    Raises:
+        NotFound: The file does not exist.
+        FileSyntaxError: The file does not parse, or holds an ill-typed literal
+            such as ``"x"^^xsd:integer``; the message names the file and line.
+    """
+    shown = display or path
+    if not path.is_file():
+        raise NotFound(f"{shown}: file not found")
+    graph = new_graph()
+    try:
+        graph.parse(path, format="turtle", publicID=public_id or CANONICAL_BASE + path.name)
+    except BadSyntax as e:
+        # e.lines counts the newlines before the error: the line is one more.
+        lines = str(e).split("\n", 1)
+        raise FileSyntaxError(shown, e.lines + 1, lines[-1].strip()) from None
+    except (UnicodeDecodeError, ValueError) as e:
+        raise FileSyntaxError(shown, None, str(e)) from None
+    ill = sorted({o.n3() for o in graph.objects() if isinstance(o, Literal) and o.ill_typed})
+    if ill:
+        raise FileSyntaxError(shown, None, "ill-typed literal(s): " + ", ".join(ill))
+    return graph
+
+
+def rewrite_term(term: Node, old: str, new: str) -> Node:
+    """Rewrite one term from the ``old`` base to the ``new`` base.
+
+    Args:
+        term: An IRI, literal or blank node.
+        old: The base to replace (a prefix of IRIs).
+        new: The base to put in its place.
+
+    Returns:
+        The term with its IRI, its datatype IRI or, for an ``xsd:anyURI`` literal,
+        its value rewritten; other terms unchanged.
+    """
+    if isinstance(term, URIRef):
+        return URIRef(new + term[len(old) :]) if term.startswith(old) else term
+    if isinstance(term, Literal):
+        value = str(term)
+        dt = term.datatype
+        if dt == XSD.anyURI and value.startswith(old):
+            return Literal(new + value[len(old) :], datatype=dt)
+        if dt is not None and dt.startswith(old):
+            return Literal(value, datatype=URIRef(new + dt[len(old) :]))
+    return term
+
+
+def rewrite_base(graph: Graph, old: str, new: str) -> Graph:
+    """Return a copy of a graph with every IRI under ``old`` moved under ``new``.
+
+    Args:
+        graph: The graph (not modified).
+        old: The base written in the files (the canonical base).
+        new: The configured base.
+
+    Returns:
+        A new graph with the same identifier; the graph itself if the bases are equal.
+    """
+    if old == new:
+        return graph
+    out = new_graph(graph.identifier)
+    for s, p, o in graph:
+        out.add(
+            (
+                rewrite_term(s, old, new),
+                rewrite_term(p, old, new),
+                rewrite_term(o, old, new),
+            )
+        )
+    return out
+
+
+def _merge(name: str, base: str, parts: Iterable[Graph]) -> Graph:
+    graph = new_graph(graph_iri(base, name))
+    for part in parts:
+        for triple in part:
+            graph.add(triple)
+    return graph
+
+
+def input_files(root: Path) -> list[Path]:
+    """List every input file of a project (relative to the root), sorted.
+
+    Args:
+        root: The project directory.
+
+    Returns:
+        The ontology, shapes, source, facts and background files that exist.
+    """
+    patterns = ["ontology/*.ttl", "ontology/shapes/*.ttl", "data/sources/*.txt"]
+    patterns += ["data/sources/*.ttl", "data/facts/*.ttl", "data/background/*.ttl"]
+    found = {p.relative_to(root) for pattern in patterns for p in root.glob(pattern)}
+    return sorted(found, key=lambda p: p.as_posix())
+
+
+def digest_files(root: Path, files: Iterable[Path]) -> str:
+    """Hash a set of files: sha256 over each relative path and its bytes.
+
+    Args:
+        root: The directory the paths are relative to.
+        files: The files, in the order to hash them.
+
+    Returns:
+        ``sha256:`` followed by the hex digest.
+    """
+    h = hashlib.sha256()
+    for rel in files:
+        data = (root / rel).read_bytes()
+        h.update(f"{rel.as_posix()}\0{len(data)}\0".encode())
+        h.update(data)
+    return "sha256:" + h.hexdigest()
+
+
+def load_project(settings: Settings) -> Project:
+    """Parse every input of a project and assemble its named graphs.
+
+    Args:
+        settings: Where the project is (``root``) and which base to publish under.
+
+    Returns:
+        The project, every graph rewritten to ``settings.base``.
+
+    Raises:
+        NotFound: A required file is missing (``ontology/diplokg.ttl``,
+            ``ontology/shapes/data.ttl``, ``ontology/shapes/ontology.ttl``).
+        FileSyntaxError: A file does not parse.
+        InputError: The sources are incomplete (see :func:`discover_sources`).
+    """
+    root, base = settings.root, settings.base
+    if not root.is_dir():
+        raise NotFound(f"{root}: project directory not found")
+    ns = project_namespaces(base)
+    sources = discover_sources(root)
+
+    def parse(rel: Path) -> Graph:
+        graph = parse_turtle(root / rel, root / rel, CANONICAL_BASE + rel.as_posix())
+        return rewrite_base(graph, CANONICAL_BASE, base)
+
+    files: dict[str, list[Path]] = {}
+    graphs: dict[str, Graph] = {}
+
+    files["ontology"] = [ONTOLOGY_FILE]
+    if (root / ALIGNMENT_FILE).is_file():
+        files["ontology"].append(ALIGNMENT_FILE)
+    graphs["ontology"] = _merge("ontology", base, map(parse, files["ontology"]))
+
+    for required in (DATA_SHAPES_FILE, ONTOLOGY_SHAPES_FILE):
+        if not (root / required).is_file():
+            raise NotFound(f"{root / required}: file not found (SHACL shapes are required)")
+    files["shapes"] = sorted(p.relative_to(root) for p in (root / SHAPES_DIR).glob("*.ttl"))
+    shape_graphs = {rel: parse(rel) for rel in files["shapes"]}
+    graphs["shapes"] = _merge("shapes", base, shape_graphs.values())
+
+    for source in sources:
+        name = f"facts/{source.id}"
+        files[name] = [source.metadata_path, source.text_path]
+        parts = [parse(source.metadata_path)]
+        if source.facts_path is not None:
+            files[name].append(source.facts_path)
+            parts.append(parse(source.facts_path))
+        graph = _merge(name, base, parts)
+        graph.add((ns.id[source.id], SCHEMA.text, Literal(source.text)))
+        graphs[name] = graph
+
+    files["background"] = sorted(p.relative_to(root) for p in (root / BACKGROUND_DIR).glob("*.ttl"))
+    graphs["background"] = _merge("background", base, map(parse, files["background"]))
+
+    if not len(graphs["ontology"]):
+        raise InputError(f"{root / ONTOLOGY_FILE}: the ontology is empty")
+    return Project(
+        base=base,
+        root=root,
+        sources=sources,
+        graphs=graphs,
+        files=files,
+        data_shapes=shape_graphs[DATA_SHAPES_FILE],
+        ontology_shapes=shape_graphs[ONTOLOGY_SHAPES_FILE],
+        input_digest=digest_files(root, input_files(root)),
+    )

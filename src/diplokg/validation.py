@@ -1,0 +1,253 @@
+"""Validation: the data and the ontology against their SHACL shapes.
+
+Implements the project's use of SHACL (https://www.w3.org/TR/shacl/) with pySHACL:
+the union of ontology + facts + background + inferred triples is validated
+against ``ontology/shapes/data.ttl``, and the ontology graph alone against
+``ontology/shapes/ontology.ttl`` (hygiene). No inference is run by pySHACL
+(``inference='none'``): the OWL 2 RL inferences are already in the data graph.
+SHACL Advanced Features are on (``advanced=True``), and SHACL-SPARQL constraints
+(https://www.w3.org/TR/shacl/#sparql-constraints) work as well.
+
+Results are grouped by severity (https://www.w3.org/TR/shacl/#severity):
+``sh:Violation`` fails the build, ``sh:Warning`` and ``sh:Info`` are reported.
+The two reports are merged into one ``sh:ValidationReport`` whose ``sh:conforms``
+follows the standard (true only with no result at all).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pyshacl import validate
+from pyshacl.errors import ReportableRuntimeError
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from diplokg.errors import InputError, ValidationFailed
+from diplokg.namespaces import RDF, SH, shorten
+
+SEVERITIES = ("Violation", "Warning", "Info")
+
+
+@dataclass(frozen=True)
+class ShaclResult:
+    """One SHACL validation result.
+
+    Attributes:
+        graph: Which validation produced it: ``data`` or ``ontology``.
+        severity: ``Violation``, ``Warning`` or ``Info``.
+        focus: The focus node.
+        path: The result path, if any.
+        value: The offending value, if any.
+        message: The result messages, joined.
+        shape: The source shape.
+        component: The constraint component.
+        shape_name: The shape for a person: its IRI, or for a blank property shape
+            the node shape holding it and its path.
+    """
+
+    graph: str
+    severity: str
+    focus: Node | None
+    path: Node | None
+    value: Node | None
+    message: str
+    shape: Node | None
+    component: Node | None
+    shape_name: str = "-"
+
+
+@dataclass
+class ShaclReport:
+    """The merged outcome of the data and ontology validations.
+
+    Attributes:
+        results: Every result, sorted by graph, severity and focus node.
+        graph: The merged report graph (``sh:ValidationReport``), blank nodes kept.
+    """
+
+    results: list[ShaclResult] = field(default_factory=list)
+    graph: Graph = field(default_factory=Graph)
+
+    def by_severity(self, severity: str) -> list[ShaclResult]:
+        """Return the results of one severity (``Violation``, ``Warning``, ``Info``)."""
+        return [r for r in self.results if r.severity == severity]
+
+    @property
+    def conforms(self) -> bool:
+        """True when there is no violation (warnings and infos do not fail)."""
+        return not self.by_severity("Violation")
+
+
+def _severity(node: Node | None) -> str:
+    for name in SEVERITIES:
+        if node == SH[name]:
+            return name
+    return "Violation"  # a custom severity is treated as the strictest
+
+
+def _shape_name(shape: Node | None, shapes: Graph, base: str) -> str:
+    if not isinstance(shape, BNode):
+        return _term(shape, base)
+    parent = shapes.value(None, SH.property, shape)
+    path = shapes.value(shape, SH.path)
+    where = f" (property shape on {_term(path, base)})" if path is not None else ""
+    return (_term(parent, base) if parent is not None else "a blank-node shape") + where
+
+
+def validate_graph(
+    data: Graph, shapes: Graph, label: str, base: str = ""
+) -> tuple[Graph, list[ShaclResult]]:
+    """Validate one graph against one shapes graph with pySHACL.
+
+    Args:
+        data: The data graph (not modified).
+        shapes: The shapes graph.
+        label: A name for the results (``data`` or ``ontology``).
+        base: The dataset namespace, used to name shapes compactly.
+
+    Returns:
+        The report graph and its results.
+
+    Raises:
+        InputError: pySHACL cannot load or run the shapes (e.g. a malformed
+            SHACL-SPARQL query).
+    """
+    try:
+        _conforms, report, _text = validate(
+            data, shacl_graph=shapes, inference="none", advanced=True, inplace=False
+        )
+    except ReportableRuntimeError as e:
+        raise InputError(f"SHACL shapes for the {label} cannot be used: {e}") from None
+    assert isinstance(report, Graph)
+    results = []
+    for r in report.objects(None, SH.result):
+        messages = sorted(str(m) for m in report.objects(r, SH.resultMessage))
+        results.append(
+            ShaclResult(
+                graph=label,
+                severity=_severity(report.value(r, SH.resultSeverity)),
+                focus=report.value(r, SH.focusNode),
+                path=report.value(r, SH.resultPath),
+                value=report.value(r, SH.value),
+                message=" / ".join(messages),
+                shape=report.value(r, SH.sourceShape),
+                component=report.value(r, SH.sourceConstraintComponent),
+                shape_name=_shape_name(report.value(r, SH.sourceShape), shapes, base),
+            )
+        )
+    return report, results
+
+
+def _merge_reports(reports: list[Graph], conforms: bool) -> Graph:
+    merged = Graph(bind_namespaces="none")
+    node = BNode()
+    merged.add((node, RDF.type, SH.ValidationReport))
+    merged.add((node, SH.conforms, Literal(conforms)))
+    for report in reports:
+        roots = set(report.subjects(RDF.type, SH.ValidationReport))
+        for s, p, o in report:
+            if s not in roots:
+                merged.add((s, p, o))
+            elif p == SH.result:
+                merged.add((node, p, o))
+    return merged
+
+
+def validate_project(
+    data: Graph, data_shapes: Graph, ontology: Graph, ontology_shapes: Graph, base: str = ""
+) -> ShaclReport:
+    """Validate the data and the ontology; do not fail, just report.
+
+    Args:
+        data: Ontology + facts + background + inferred triples.
+        data_shapes: ``ontology/shapes/data.ttl``.
+        ontology: The ontology graph.
+        ontology_shapes: ``ontology/shapes/ontology.ttl``.
+        base: The dataset namespace, used to name shapes compactly.
+
+    Returns:
+        The merged report.
+
+    Raises:
+        InputError: The shapes cannot be used.
+    """
+    data_report, data_results = validate_graph(data, data_shapes, "data", base)
+    onto_report, onto_results = validate_graph(ontology, ontology_shapes, "ontology", base)
+    results = data_results + onto_results
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    results.sort(
+        key=lambda r: (
+            r.graph,
+            order[r.severity],
+            str(r.focus),
+            str(r.path),
+            str(r.shape),
+            r.message,
+        )
+    )
+    return ShaclReport(results, _merge_reports([data_report, onto_report], not results))
+
+
+def _term(term: Node | None, base: str) -> str:
+    if term is None:
+        return "-"
+    if isinstance(term, BNode):
+        return "[blank node]"
+    if isinstance(term, URIRef | Literal):
+        return shorten(term, base)
+    return str(term)
+
+
+def format_report(report: ShaclReport, base: str) -> str:
+    """Write a report for a person, grouped by severity.
+
+    Args:
+        report: The report.
+        base: The dataset namespace, used to write IRIs compactly.
+
+    Returns:
+        Text: a summary line, then each severity's results with focus node, path,
+        value, message and shape.
+    """
+    counts = {s: len(report.by_severity(s)) for s in SEVERITIES}
+    lines = [
+        "SHACL validation: "
+        + ", ".join(
+            f"{n} {s.lower()}{'s' if n != 1 and s != 'Info' else ''}" for s, n in counts.items()
+        )
+    ]
+    for severity in SEVERITIES:
+        results = report.by_severity(severity)
+        if not results:
+            continue
+        lines.append(f"{severity} ({len(results)}):")
+        for r in results:
+            component = _term(r.component, base).removeprefix("sh:")
+            lines += [
+                f"  - [{r.graph}] {r.message or component}",
+                f"      focus node: {_term(r.focus, base)}",
+                f"      path:       {_term(r.path, base)}",
+                f"      value:      {_term(r.value, base)}",
+                f"      shape:      {r.shape_name} ({component})",
+            ]
+    return "\n".join(lines)
+
+
+def check_report(report: ShaclReport, base: str) -> None:
+    """Fail on violations.
+
+    Args:
+        report: The merged report.
+        base: The dataset namespace.
+
+    Raises:
+        ValidationFailed: There is at least one ``sh:Violation``; the message is the
+            whole readable report.
+    """
+    if not report.conforms:
+        problems = [
+            f"[{r.graph}] {_term(r.focus, base)}: {r.message}"
+            for r in report.by_severity("Violation")
+        ]
+        raise ValidationFailed(problems, format_report(report, base))
