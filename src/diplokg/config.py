@@ -50,6 +50,22 @@ class Settings:
     dist: Path = setting(
         Path("dist"), "Output directory of the build (relative paths are under the root)."
     )
+    host: str = setting("127.0.0.1", "Address `diplokg serve` listens on.")
+    port: int = setting(8000, "TCP port `diplokg serve` listens on.")
+    public_url: str = setting(
+        "", "Public URL of the server behind a proxy (empty: the URL the request came to)."
+    )
+    workers: int = setting(2, "Web worker processes of the WSGI server (gunicorn).")
+    threads: int = setting(4, "Request threads per worker, each with its own query evaluator.")
+    store: str = setting("memory", "Query store backend: memory (Oxigraph loaded from dist/).")
+    query_timeout: float = setting(
+        10.0, "Seconds a query may run before it is stopped and answered with 503."
+    )
+    result_cap: int = setting(10000, "Most rows (or triples) one query returns; more are cut.")
+    max_body: int = setting(1_000_000, "Largest request body in bytes; larger ones get 413.")
+    query_memory: int = setting(
+        4096, "Address-space limit in MiB of each query evaluator process (0: no limit)."
+    )
 
     def __post_init__(self) -> None:
         if not self.base.endswith(("/", "#")):
