@@ -104,3 +104,44 @@ class NotAcceptable(DiploKGError):
 
     http_status = 406
     exit_code = 2
+
+
+class Forbidden(DiploKGError):
+    """A request understood and refused: an update, SERVICE, a graph outside the dataset (403)."""
+
+    http_status = 403
+    exit_code = 2
+
+
+class UnsupportedMediaType(InputError):
+    """A request body in a media type the endpoint does not read (415, exit 2)."""
+
+    http_status = 415
+
+
+class PayloadTooLarge(InputError):
+    """A request body above the size limit (413, exit 2)."""
+
+    http_status = 413
+
+
+class EvaluationError(DiploKGError):
+    """A query that parsed but failed during evaluation (500, exit 2)."""
+
+    http_status = 500
+    exit_code = 2
+
+
+class ServiceUnavailable(DiploKGError):
+    """The service cannot answer now; ``retry_after`` says in how many seconds to retry (503)."""
+
+    http_status = 503
+    exit_code = 2
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class QueryTimeout(ServiceUnavailable):
+    """A query stopped by the query timeout (503 with ``Retry-After``)."""
