@@ -1,0 +1,285 @@
+"""A query evaluator process: holds an Oxigraph store, checks, evaluates, serialises.
+
+pyoxigraph 0.5 cannot cancel a running query from Python (its cancellation token
+is Rust-only), so every query runs in a separate process that the web worker
+kills when the timeout expires (see :mod:`diplokg.store.pool`). The process loads
+the dataset, reports its graph sizes, then answers requests from a pipe one at a
+time. Everything it sends back is already serialised, so the web worker only
+copies bytes. Results formats: SPARQL 1.1 JSON, XML, CSV and TSV
+(https://www.w3.org/TR/sparql11-results-json/ and siblings); graphs in the RDF
+syntaxes pyoxigraph writes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import resource
+from collections.abc import Iterable
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from diplokg import conneg
+from diplokg.errors import (
+    DiploKGError,
+    EvaluationError,
+    NotAcceptable,
+    QuerySyntaxError,
+)
+from diplokg.store.base import QueryRequest, QueryResult
+from diplokg.store.policy import inspect_query, resolve_dataset
+
+RESULTS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+GRAPHS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "trig": ox.RdfFormat.TRIG,
+    "nq": ox.RdfFormat.N_QUADS,
+}
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_POSITION = re.compile(r"error at (\d+):(\d+): ?(.*)", re.DOTALL)
+
+
+def load_store(source: Path) -> ox.Store:
+    """Load an N-Quads or TriG file into an in-memory Oxigraph store.
+
+    Args:
+        source: The dump (``dist/diplokg.nq``).
+
+    Returns:
+        The store.
+    """
+    store = ox.Store()
+    fmt = ox.RdfFormat.TRIG if source.suffix == ".trig" else ox.RdfFormat.N_QUADS
+    store.bulk_load(path=str(source), format=fmt)
+    return store
+
+
+def graph_sizes(store: ox.Store) -> dict[str, int]:
+    """Count the triples of each named graph.
+
+    Args:
+        store: The store.
+
+    Returns:
+        Graph IRI → triples.
+    """
+    query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    sizes = {}
+    for row in store.query(query):  # type: ignore[union-attr]
+        g, n = row["g"], row["n"]
+        if isinstance(g, ox.NamedNode) and n is not None:
+            sizes[g.value] = int(n.value)
+    return sizes
+
+
+def _term(term: Any) -> dict[str, Any]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {
+            "type": "triple",
+            "value": {
+                "subject": _term(term.subject),
+                "predicate": _term(term.predicate),
+                "object": _term(term.object),
+            },
+        }
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def _select(solutions: ox.QuerySolutions, fmt: str, cap: int) -> tuple[bytes, int, bool]:
+    names = [v.value for v in solutions.variables]
+    rows = list(itertools.islice(solutions, cap + 1))
+    truncated = len(rows) > cap
+    rows = rows[:cap]
+    bindings = []
+    for row in rows:
+        binding = {}
+        for name in names:
+            value = row[name]
+            if value is not None:
+                binding[name] = _term(value)
+        bindings.append(binding)
+    doc = {"head": {"vars": names}, "results": {"bindings": bindings}}
+    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+    if fmt != "json":
+        parsed = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+        body = parsed.serialize(format=RESULTS[fmt])  # type: ignore[assignment]
+    return body, len(rows), truncated
+
+
+def _graph(
+    triples: Iterable[ox.Triple], fmt: str, cap: int, prefixes: dict[str, str]
+) -> tuple[bytes, int, bool]:
+    items = list(itertools.islice(triples, cap + 1))
+    truncated = len(items) > cap
+    items = items[:cap]
+    rdf_format = GRAPHS[fmt]
+    data: list[Any] = items
+    if rdf_format.supports_datasets:
+        data = [ox.Quad(t.subject, t.predicate, t.object) for t in items]
+    kwargs: dict[str, Any] = {}
+    if rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML):
+        kwargs["prefixes"] = prefixes
+    body = ox.serialize(data, format=rdf_format, **kwargs)
+    assert body is not None
+    return body, len(items), truncated
+
+
+def _syntax_error(error: SyntaxError) -> QuerySyntaxError:
+    text = str(error)
+    match = _POSITION.match(text)
+    if not match:
+        return QuerySyntaxError(None, None, text)
+    detail = match.group(3)
+    # Oxigraph lists character classes after the tokens it expected; keep the tokens.
+    detail = re.sub(r",? \[.*", "", detail, flags=re.DOTALL).strip() or detail[:300]
+    return QuerySyntaxError(int(match.group(1)), int(match.group(2)), detail)
+
+
+class Evaluator:
+    """The query side of one evaluator process (also usable in-process in tests).
+
+    Args:
+        store: The loaded store.
+        prefixes: Prefixes for Turtle, TriG and RDF/XML output.
+    """
+
+    def __init__(self, store: ox.Store, prefixes: dict[str, str] | None = None) -> None:
+        self.store = store
+        self.prefixes = prefixes or {}
+        self.sizes = graph_sizes(store)
+        self.graph_iris = frozenset(self.sizes)
+
+    def run(self, request: QueryRequest) -> QueryResult:
+        """Check, evaluate and serialise one query.
+
+        Args:
+            request: The query.
+
+        Returns:
+            The serialised answer.
+
+        Raises:
+            DiploKGError: See :meth:`diplokg.store.base.Store.query`.
+        """
+        plan = inspect_query(request.sparql)
+        dataset = resolve_dataset(
+            plan, request.default_graph_uris, request.named_graph_uris, self.graph_iris
+        )
+        if plan.form is not None:
+            self._check_format(plan.form, request)
+        kwargs: dict[str, Any] = {"use_default_graph_as_union": dataset.union}
+        if not dataset.union:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in dataset.default]
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in dataset.named]
+        try:
+            answer = self.store.query(request.sparql, **kwargs)
+            return self._serialise(answer, plan.form, request)
+        except SyntaxError as error:
+            if plan.syntax_error is not None:  # the reference parser's position
+                raise QuerySyntaxError(*plan.syntax_error) from None
+            raise _syntax_error(error) from None
+        except DiploKGError:
+            raise
+        except (OSError, ValueError, TypeError, RuntimeError) as error:
+            raise EvaluationError(f"query evaluation failed: {error}") from None
+
+    def _check_format(self, form: str, request: QueryRequest) -> None:
+        if form in ("select", "ask") and request.results_format is None:
+            raise NotAcceptable(
+                f"no acceptable format for {form.upper()} results; offered: "
+                + conneg.describe(conneg.RESULTS_FORMATS)
+            )
+        if form in ("construct", "describe") and request.graph_format is None:
+            raise NotAcceptable(
+                f"no acceptable format for {form.upper()} results; offered: "
+                + conneg.describe(conneg.GRAPH_FORMATS)
+            )
+
+    def _serialise(self, answer: Any, form: str | None, request: QueryRequest) -> QueryResult:
+        cap = request.result_cap
+        if isinstance(answer, ox.QueryBoolean):
+            self._check_format("ask", request)
+            fmt = request.results_format or "json"
+            body = answer.serialize(format=RESULTS[fmt])
+            assert body is not None
+            return QueryResult("ask", fmt, body, 1, False)
+        if isinstance(answer, ox.QuerySolutions):
+            self._check_format("select", request)
+            fmt = request.results_format or "json"
+            body, count, truncated = _select(answer, fmt, cap)
+            return QueryResult("select", fmt, body, count, truncated)
+        form = form if form in ("construct", "describe") else "construct"
+        self._check_format(form, request)
+        fmt = request.graph_format or "turtle"
+        body, count, truncated = _graph(answer, fmt, cap, self.prefixes)
+        return QueryResult(form, fmt, body, count, truncated)
+
+
+def encode_error(error: BaseException) -> tuple[Any, ...]:
+    """Turn an exception into a picklable tuple for the pipe."""
+    if isinstance(error, QuerySyntaxError):
+        return ("QuerySyntaxError", error.line, error.column, error.detail)
+    if isinstance(error, DiploKGError):
+        return (type(error).__name__, error.message)
+    return ("EvaluationError", f"query evaluation failed: {type(error).__name__}")
+
+
+def serve(conn: Connection, source: str, prefixes: dict[str, str], memory_mb: int) -> None:
+    """Main loop of an evaluator process.
+
+    Sends ``("ready", graph sizes)`` once the store is loaded, then for each
+    :class:`QueryRequest` received sends ``("ok", QueryResult)`` or
+    ``("error", …)``. Ends when the pipe closes.
+
+    Args:
+        conn: This end of the pipe.
+        source: The dump to load.
+        prefixes: Output prefixes.
+        memory_mb: Address-space limit in MiB (0: none).
+    """
+    if memory_mb > 0:
+        limit = memory_mb * 1024 * 1024
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard == resource.RLIM_INFINITY or hard >= limit:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        evaluator = Evaluator(load_store(Path(source)), prefixes)
+    except (OSError, SyntaxError, ValueError) as error:
+        conn.send(("failed", f"cannot load {source}: {error}"))
+        return
+    conn.send(("ready", evaluator.sizes))
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        try:
+            reply: tuple[Any, ...] = ("ok", evaluator.run(request))
+        except MemoryError:
+            reply = ("error", "EvaluationError", "the query needed more memory than allowed")
+        except Exception as error:
+            reply = ("error", *encode_error(error))
+        conn.send(reply)
