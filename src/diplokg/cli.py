@@ -160,6 +160,32 @@ def stats(as_json: bool, **options: Any) -> None:
     click.echo(result.to_json() if as_json else result.to_text())
 
 
+@cli.command()
+@settings_options(
+    "host",
+    "port",
+    "workers",
+    "threads",
+    "store",
+    "query_timeout",
+    "result_cap",
+    "max_body",
+    "query_memory",
+    "public_url",
+    "root",
+    "dist",
+    "base",
+)
+@handle_errors
+def serve(**options: Any) -> None:
+    """Serve the dataset over HTTP: SPARQL 1.1 at /sparql, on gunicorn.
+
+    Builds dist/ first when it is missing or older than its inputs. Stop with Ctrl+C.
+    """
+    from diplokg.web.server import serve as run_server
+
+    run_server(Settings.from_env(**options))
+
 def main() -> None:
     """Run the ``diplokg`` console script."""
     # rdflib logs a traceback for each ill-typed literal; the build reports them itself.

@@ -111,7 +111,7 @@ def inspect_query(sparql: str) -> QueryPlan:
         tree = parseQuery(sparql)
     except ParseException as error:
         tree = None
-        syntax_error = (error.lineno, error.col, f"the query does not parse from {_found(error)}")
+        syntax_error = (error.lineno, error.col, _found(error))
     except (RecursionError, ValueError, TypeError):
         tree = None
     if tree is None:
@@ -172,7 +172,9 @@ def _found(error: Exception) -> str:
     line = str(getattr(error, "line", ""))
     col = int(getattr(error, "col", 1))
     rest = line[col - 1 :].split()
-    return repr(rest[0][:40]) if rest else "the end of the query"
+    if not rest:
+        return "the query ends too early (an unclosed brace or bracket?)"
+    return f"the query does not parse from {rest[0][:40]!r} on"
 
 
 def _lexical_check(sparql: str, syntax_error: tuple[int, int, str] | None) -> QueryPlan:

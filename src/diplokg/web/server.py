@@ -1,0 +1,106 @@
+"""``diplokg serve``: the app on gunicorn, the dataset built first when needed.
+
+gunicorn (https://docs.gunicorn.org/) runs ``workers`` processes with ``threads``
+threads each (the ``gthread`` worker); each worker builds its own app with
+:func:`diplokg.web.create_app`, and so its own pool of query evaluators (one per
+thread). The dataset is built first when ``dist/`` is missing or older than any
+input file.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
+
+from diplokg.config import Settings
+from diplokg.errors import NotFound
+from diplokg.loading import input_files
+from diplokg.store import dump_path
+
+log = logging.getLogger(__name__)
+
+
+def needs_build(settings: Settings) -> bool:
+    """Whether ``dist/`` is missing or older than an input file.
+
+    Args:
+        settings: Where the project and ``dist/`` are.
+
+    Returns:
+        True when a build is due.
+
+    Raises:
+        NotFound: No dump and no inputs to build one from.
+    """
+    dump = dump_path(settings)
+    inputs = [settings.root / p for p in input_files(settings.root)]
+    if not dump.is_file():
+        if not inputs:
+            raise NotFound(f"no dataset at {dump} and no project inputs under {settings.root}")
+        return True
+    built = dump.stat().st_mtime
+    return any(p.stat().st_mtime > built for p in inputs)
+
+
+def ensure_built(settings: Settings) -> None:
+    """Build ``dist/`` when :func:`needs_build` says so.
+
+    Raises:
+        DiploKGError: The build failed (``dist/`` is then left as it was).
+    """
+    if needs_build(settings):
+        from diplokg.build import build
+
+        log.warning("building %s first (missing or older than its inputs)", settings.dist_dir)
+        build(settings)
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
+        self.settings = settings
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        from diplokg.web import create_app
+
+        return create_app(self.settings)
+
+
+def gunicorn_options(settings: Settings) -> dict[str, Any]:
+    """The gunicorn configuration for the settings."""
+    return {
+        "bind": f"{settings.host}:{settings.port}",
+        "workers": settings.workers,
+        "threads": settings.threads,
+        "worker_class": "gthread",
+        # The query timeout is enforced per query; this only catches a stuck worker.
+        "timeout": max(30, int(settings.query_timeout * 3)),
+        "graceful_timeout": 5,
+        "keepalive": 5,
+        "limit_request_line": 0,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "warning",
+        "proc_name": "diplokg",
+    }
+
+
+def serve(settings: Settings) -> None:
+    """Build if needed, then serve until stopped.
+
+    Args:
+        settings: Host, port, workers, threads, limits and the project.
+
+    Raises:
+        DiploKGError: The build failed or the dataset cannot be loaded.
+    """
+    ensure_built(settings)
+    _Gunicorn(settings, gunicorn_options(settings)).run()
