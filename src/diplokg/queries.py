@@ -29,13 +29,13 @@ from diplokg.config import Settings
 from diplokg.errors import InputError, NotFound, QuerySyntaxError
 from diplokg.namespaces import prefixes_for, shorten
 
-#: ``--format`` values for SELECT and ASK → rdflib result serialiser (None: text table).
+#: ``--format`` values for SELECT and ASK → rdflib result serialiser (None: written here).
 RESULT_FORMATS: dict[str, str | None] = {
     "table": None,
     "json": "json",
     "xml": "xml",
     "csv": "csv",
-    "tsv": "tsv",
+    "tsv": None,  # rdflib has no TSV writer: see format_tsv
 }
 #: ``--format`` values for CONSTRUCT and DESCRIBE → rdflib graph serialiser.
 GRAPH_FORMATS: dict[str, str] = {
@@ -166,6 +166,23 @@ def format_table(result: Result, base: str) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+def format_tsv(result: Result) -> str:
+    """Write SELECT results as SPARQL 1.1 TSV (https://www.w3.org/TR/sparql11-results-csv-tsv/).
+
+    Args:
+        result: A SELECT result.
+
+    Returns:
+        A header of ``?variables`` and one row a line, terms in N-Triples syntax.
+    """
+    names = [str(v) for v in result.vars or []]
+    lines = ["\t".join(f"?{n}" for n in names)]
+    for row in result:
+        cells = [row[i] for i in range(len(names))]  # type: ignore[index]
+        lines.append("\t".join("" if c is None else c.n3().replace("\t", "\\t") for c in cells))
+    return "\n".join(lines) + "\n"
+
+
 def run_query(dataset: Dataset, text: str, fmt: str | None = None, base: str = "") -> str:
     """Run a SPARQL query and write its result.
 
@@ -194,8 +211,13 @@ def run_query(dataset: Dataset, text: str, fmt: str | None = None, base: str = "
                 + ", ".join(RESULT_FORMATS)
             )
         serialiser = RESULT_FORMATS[fmt]
-        if serialiser is None:
+        if fmt == "table":
             return format_table(result, base) + "\n"
+        if result.type == "ASK" and fmt in ("csv", "tsv"):
+            raise InputError(f"format {fmt!r} does not fit an ASK query; use table, json or xml")
+        if fmt == "tsv":
+            return format_tsv(result)
+        assert serialiser is not None
         data = result.serialize(format=serialiser)
         return data.decode("utf-8") if isinstance(data, bytes) else str(data)
     fmt = fmt or "turtle"

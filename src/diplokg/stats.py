@@ -91,8 +91,11 @@ def compute_stats(dataset: Dataset, base: str, cq_count: int = 0) -> Stats:
                 by_class[shorten(cls, base)] += 1
     stats.asserted_total = sum(stats.asserted.values())
     stats.entities_by_class = dict(sorted(by_class.items(), key=lambda kv: (-kv[1], kv[0])))
-    facts = set(dataset.subjects(RDF.type, ns.dkg.Fact))
-    evidenced = set(dataset.objects(None, OA.hasBody))
+    facts: set[object] = set()
+    evidenced: set[object] = set()
+    for graph in dataset.graphs():  # every graph, whatever the default graph is
+        facts.update(graph.subjects(RDF.type, ns.dkg.Fact))
+        evidenced.update(graph.objects(None, OA.hasBody))
     stats.facts_with_evidence = len(facts & evidenced)
     stats.facts_without_evidence = sorted(shorten(f, base) for f in facts - evidenced)
     return stats

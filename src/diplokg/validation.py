@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pyparsing import ParseBaseException
 from pyshacl import validate
 from pyshacl.errors import ReportableRuntimeError
 from rdflib import BNode, Graph, Literal, URIRef
@@ -119,6 +120,10 @@ def validate_graph(
         )
     except ReportableRuntimeError as e:
         raise InputError(f"SHACL shapes for the {label} cannot be used: {e}") from None
+    except ParseBaseException as e:  # a SHACL-SPARQL query that does not parse
+        raise InputError(
+            f"SHACL shapes for the {label} cannot be used: malformed SPARQL: {e}"
+        ) from None
     assert isinstance(report, Graph)
     results = []
     for r in report.objects(None, SH.result):

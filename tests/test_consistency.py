@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph
+
+from diplokg.build import BuildResult
+from diplokg.consistency import check_consistency, find_inconsistencies
+from diplokg.errors import InconsistencyError
+from diplokg.reasoning import compute_inferences
+
+from .conftest import INVALID
+
+BASE = "https://w3id.org/diplokg/"
+
+
+def problems_with(built: BuildResult, *snippets: str, turtle: str = "") -> list[str]:
+    graphs = [built.checked.graphs[n] for n in ("ontology", "facts/tiny-news", "background")]
+    extra = Graph()
+    for name in snippets:
+        extra.parse(INVALID / name, format="turtle")
+    if turtle:
+        extra.parse(data=turtle, format="turtle")
+    return find_inconsistencies(compute_inferences([*graphs, extra], BASE), BASE)
+
+
+def test_fixture_is_consistent(built: BuildResult) -> None:
+    assert find_inconsistencies(built.checked.reasoning, BASE) == []
+
+
+def test_disjoint_classes(built: BuildResult) -> None:
+    [problem] = problems_with(built, "disjoint-classes.ttl")
+    assert problem.splitlines() == [
+        "id:ana-petrovic is in disjoint classes dkg:Organisation and dkg:Person",
+        "    id:ana-petrovic rdf:type dkg:Organisation (asserted)",
+        "    id:ana-petrovic rdf:type dkg:Person (asserted)",
+        "    dkg:Person owl:disjointWith dkg:Organisation (asserted)",
+    ]
+
+
+def test_all_disjoint_classes_with_inferred_types(built: BuildResult) -> None:
+    turtle = """@prefix dkg: <https://w3id.org/diplokg/ontology#> .
+    <https://w3id.org/diplokg/id/geneve> a dkg:Visit ."""
+    [problem] = problems_with(built, turtle=turtle)
+    assert (
+        "id:geneve is in disjoint classes dkg:Fact and dkg:Place (owl:AllDisjointClasses)"
+        in problem
+    )
+    assert "id:geneve rdf:type dkg:Fact (inferred)" in problem
+
+
+def test_functional_property_clashes(built: BuildResult) -> None:
+    problems = problems_with(built, "functional-clash.ttl")
+    assert len(problems) == 2
+    text = "\n".join(problems)
+    assert "dkg:date is functional but id:visit-2021-02-01 has 2 distinct values" in text
+    assert 'id:visit-2021-02-01 dkg:date "2021-02-02"^^xsd:date (asserted)' in text
+    assert "dkg:destination is functional but id:visit-2021-02-01 has 2 distinct values:" in text
+    assert "id:geneve, id:lausanne" in text
+
+
+def test_equal_values_and_stated_sameas_do_not_clash(built: BuildResult) -> None:
+    turtle = """@prefix dkg: <https://w3id.org/diplokg/ontology#> .
+    @prefix id: <https://w3id.org/diplokg/id/> . @prefix owl: <http://www.w3.org/2002/07/owl#> .
+    id:visit-2021-02-01 dkg:destination id:geneva-alias .
+    id:geneva-alias owl:sameAs id:geneve ."""
+    assert problems_with(built, turtle=turtle) == []
+
+
+def test_inverse_functional(built: BuildResult) -> None:
+    turtle = """@prefix dkg: <https://w3id.org/diplokg/ontology#> .
+    @prefix id: <https://w3id.org/diplokg/id/> . @prefix owl: <http://www.w3.org/2002/07/owl#> .
+    dkg:code a owl:ObjectProperty, owl:InverseFunctionalProperty .
+    id:a dkg:code id:k . id:b dkg:code id:k ."""
+    [problem] = problems_with(built, turtle=turtle)
+    assert "dkg:code is inverse-functional but id:k is the value of 2 distinct subjects" in problem
+
+
+def test_nothing(built: BuildResult) -> None:
+    [problem] = problems_with(built, "nothing.ttl")
+    assert problem.splitlines() == [
+        "id:impossible is a member of owl:Nothing",
+        "    id:impossible rdf:type owl:Nothing (asserted)",
+    ]
+
+
+def test_disjoint_properties(built: BuildResult) -> None:
+    turtle = """@prefix dkg: <https://w3id.org/diplokg/ontology#> .
+    @prefix id: <https://w3id.org/diplokg/id/> . @prefix owl: <http://www.w3.org/2002/07/owl#> .
+    dkg:partOf owl:propertyDisjointWith dkg:partnerOf .
+    id:rivaria dkg:partOf id:montland ."""
+    [problem] = problems_with(built, turtle=turtle)
+    assert "linked to id:montland by disjoint properties dkg:partOf and dkg:partnerOf" in problem
+
+
+def test_owlrl_messages_are_passed_on(built: BuildResult) -> None:
+    turtle = """@prefix dkg: <https://w3id.org/diplokg/ontology#> .
+    @prefix id: <https://w3id.org/diplokg/id/> . @prefix owl: <http://www.w3.org/2002/07/owl#> .
+    dkg:partnerOf a owl:IrreflexiveProperty . id:rivaria dkg:partnerOf id:rivaria ."""
+    [problem] = problems_with(built, turtle=turtle)
+    assert problem.startswith("owlrl: Irreflexive property used on")
+
+
+def test_check_consistency_raises_with_every_problem(built: BuildResult) -> None:
+    graphs = [built.checked.graphs[n] for n in ("ontology", "facts/tiny-news")]
+    extra = Graph().parse(INVALID / "nothing.ttl").parse(INVALID / "disjoint-classes.ttl")
+    with pytest.raises(InconsistencyError) as info:
+        check_consistency(compute_inferences([*graphs, extra], BASE), BASE)
+    assert len(info.value.problems) == 2
+    assert info.value.exit_code == 1

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Literal, URIRef
+
+from diplokg.errors import FileSyntaxError, NotFound
+from diplokg.loading import load_project, parse_turtle, rewrite_base, rewrite_term
+from diplokg.namespaces import SCHEMA, XSD, graph_iri
+
+from .conftest import INVALID, PROJECT, SOURCE_IRI, settings_for
+
+BASE = "https://w3id.org/diplokg/"
+OTHER = "http://example.org/kg/"
+
+
+def test_named_graphs_are_assembled() -> None:
+    project = load_project(settings_for(PROJECT))
+    assert sorted(project.graphs) == ["background", "facts/tiny-news", "ontology", "shapes"]
+    for name, graph in project.graphs.items():
+        assert graph.identifier == graph_iri(BASE, name)
+        assert len(graph) > 0
+    assert project.files["ontology"] == [
+        Path("ontology/diplokg.ttl"),
+        Path("ontology/alignment.ttl"),
+    ]
+    assert project.files["facts/tiny-news"] == [
+        Path("data/sources/tiny-news.ttl"),
+        Path("data/sources/tiny-news.txt"),
+        Path("data/facts/tiny-news.ttl"),
+    ]
+    assert project.input_digest.startswith("sha256:")
+
+
+def test_source_text_is_added_to_its_facts_graph_exactly() -> None:
+    project = load_project(settings_for(PROJECT))
+    facts = project.graphs["facts/tiny-news"]
+    text = facts.value(URIRef(SOURCE_IRI), SCHEMA.text)
+    expected = (PROJECT / "data/sources/tiny-news.txt").read_bytes().decode("utf-8")
+    assert text == Literal(expected)
+    assert (None, SCHEMA.text, None) not in project.graphs["background"]
+
+
+def test_syntax_error_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.ttl"
+    shutil.copy(INVALID / "broken-syntax.ttl", path)
+    with pytest.raises(FileSyntaxError) as info:
+        parse_turtle(path)
+    assert info.value.path == path
+    assert info.value.line == 6
+    assert str(info.value).startswith(f"{path}:6: syntax error: ")
+    assert "expected '.'" in str(info.value)
+
+
+def test_undeclared_prefix_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "p.ttl"
+    path.write_text("@prefix ex: <http://e.org/> .\nex:a ex:b ex:c .\nex:a zz:b ex:c .\n")
+    with pytest.raises(FileSyntaxError, match=r'p\.ttl:3: .*Prefix "zz:" not bound'):
+        parse_turtle(path)
+
+
+def test_ill_typed_literal_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "t.ttl"
+    path.write_text(
+        '<http://e.org/a> <http://e.org/b> "soon"^^<http://www.w3.org/2001/XMLSchema#date> .\n'
+    )
+    with pytest.raises(FileSyntaxError, match=r"ill-typed literal.*soon"):
+        parse_turtle(path)
+
+
+def test_missing_shapes_are_not_silently_skipped(project: Path) -> None:
+    (project / "ontology/shapes/data.ttl").unlink()
+    with pytest.raises(NotFound, match=r"shapes/data\.ttl: file not found"):
+        load_project(settings_for(project))
+
+
+def test_relative_iris_do_not_depend_on_the_checkout(project: Path) -> None:
+    (project / "data/background/rel.ttl").write_text("<#x> <#p> <other> .\n")
+    graph = load_project(settings_for(project)).graphs["background"]
+    assert (
+        URIRef(BASE + "data/background/rel.ttl#x"),
+        URIRef(BASE + "data/background/rel.ttl#p"),
+        URIRef(BASE + "data/background/other"),
+    ) in graph
+
+
+def test_rewrite_term() -> None:
+    assert rewrite_term(URIRef(BASE + "id/x"), BASE, OTHER) == URIRef(OTHER + "id/x")
+    assert rewrite_term(URIRef("https://schema.org/x"), BASE, OTHER) == URIRef(
+        "https://schema.org/x"
+    )
+    uri = Literal(BASE + "ontology#", datatype=XSD.anyURI)
+    assert rewrite_term(uri, BASE, OTHER) == Literal(OTHER + "ontology#", datatype=XSD.anyURI)
+    # A string that merely mentions the base is text, not an IRI.
+    assert rewrite_term(Literal(BASE), BASE, OTHER) == Literal(BASE)
+
+
+def test_load_with_another_base_rewrites_every_graph() -> None:
+    project = load_project(settings_for(PROJECT, base=OTHER))
+    for name, graph in project.graphs.items():
+        assert graph.identifier == URIRef(f"{OTHER}graph/{name}")
+        terms = {str(t) for triple in graph for t in triple if isinstance(t, URIRef)}
+        assert not {t for t in terms if t.startswith(BASE)}, name
+    assert project.graphs["facts/tiny-news"].value(URIRef(OTHER + "id/tiny-news"), SCHEMA.text)
+
+
+def test_rewrite_base_same_base_is_identity() -> None:
+    graph = parse_turtle(PROJECT / "data/facts/tiny-news.ttl")
+    assert rewrite_base(graph, BASE, BASE) is graph
