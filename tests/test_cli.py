@@ -120,3 +120,17 @@ def test_help_names_env_vars_and_version(runner: CliRunner) -> None:
     assert "DIPLOKG_ROOT" in result.stdout
     assert "DIPLOKG_BASE" in result.stdout
     assert __version__ in runner.invoke(cli, ["--version"]).stdout
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+@pytest.mark.parametrize("name", ["build", "validate", "query", "stats"])
+def test_every_command_and_option_is_in_the_readme(name: str) -> None:
+    section = README.read_text(encoding="utf-8").split("## CLI reference", 1)[1]
+    [row] = [line for line in section.splitlines() if line.startswith(f"| `diplokg {name}")]
+    command = cli.commands[name]
+    for param in command.params:
+        for opt in param.opts:
+            if opt.startswith("--") and opt != "--help":
+                assert opt in row, (name, opt)
