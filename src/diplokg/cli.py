@@ -186,6 +186,7 @@ def serve(**options: Any) -> None:
 
     run_server(Settings.from_env(**options))
 
+
 def main() -> None:
     """Run the ``diplokg`` console script."""
     # rdflib logs a traceback for each ill-typed literal; the build reports them itself.
