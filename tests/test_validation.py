@@ -88,6 +88,18 @@ def test_unusable_shapes_are_an_input_error() -> None:
         validate_graph(Graph(), shapes, "data")
 
 
+def test_shapes_pyshacl_refuses_are_an_input_error() -> None:
+    # pySHACL answers (False, ValidationFailure, text) instead of raising here.
+    shapes = Graph().parse(
+        data="""@prefix sh: <http://www.w3.org/ns/shacl#> .
+        <http://example.org/S> a sh:NodeShape ; sh:targetNode <http://example.org/a> ;
+            sh:sparql [ sh:select "SELECT $this WHERE { VALUES ?x { 1 } }" ] .""",
+        format="turtle",
+    )
+    with pytest.raises(InputError, match="must not contain a VALUES clause"):
+        validate_graph(Graph(), shapes, "data")
+
+
 def test_fixture_uses_inferences_and_sparql(built: BuildResult) -> None:
     report: ShaclReport = built.checked.report
     assert report.conforms

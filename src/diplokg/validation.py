@@ -124,7 +124,8 @@ def validate_graph(
         raise InputError(
             f"SHACL shapes for the {label} cannot be used: malformed SPARQL: {e}"
         ) from None
-    assert isinstance(report, Graph)
+    if not isinstance(report, Graph):  # pySHACL returns a ValidationFailure for bad shapes
+        raise InputError(f"SHACL shapes for the {label} cannot be used: {report}")
     results = []
     for r in report.objects(None, SH.result):
         messages = sorted(str(m) for m in report.objects(r, SH.resultMessage))
