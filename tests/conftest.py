@@ -64,3 +64,7 @@ def built_copy(built: BuildResult, tmp_path: Path) -> Path:
     root = tmp_path / "project"
     shutil.copytree(built.checked.project.root, root)
     return root
+
+
+# The real `diplokg serve` of the web tests (tests/live.py).
+from tests.live import live_server  # noqa: E402, F401
