@@ -14,9 +14,9 @@ from flask import Flask, Response, request
 
 from diplokg.config import Settings
 from diplokg.store import Store, open_store
-from diplokg.web import errors, sparql
+from diplokg.web import errors, rdfview, resources, sparql
 
-EXPOSED = "ETag, Retry-After, X-SPARQL-MaxRows, Content-Disposition, Allow"
+EXPOSED = "ETag, Retry-After, X-SPARQL-MaxRows, Content-Disposition, Allow, Link, Location"
 
 
 def add_cors(response: Response) -> Response:
@@ -55,6 +55,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
     app.extensions["diplokg"] = {"settings": settings, "store": store}
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(resources.bp)
+    rdfview.init_app(app)
     errors.init_app(app)
     app.after_request(add_cors)
     return app

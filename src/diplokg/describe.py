@@ -1,0 +1,509 @@
+"""Reading resources through the store: descriptions, evidence, labels.
+
+Everything here is SPARQL 1.1 (https://www.w3.org/TR/sparql11-query/) sent to a
+:class:`~diplokg.store.Store`, so it works on any backend. A resource's RDF
+description is its Concise Bounded Description (https://www.w3.org/submission/CBD/):
+its own statements, following skolem IRIs (``{base}.well-known/genid/…``, the
+build's stand-ins for blank nodes, RDF 1.1 §3.5) as CBD follows blank nodes;
+plus the statements pointing at it, the labels of everything it links to, the
+evidence annotations (Web Annotation, https://www.w3.org/TR/annotation-model/)
+of the resource and of the facts around it, and which named graphs state each
+statement, so that pages can tell asserted from inferred.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from diplokg.namespaces import (
+    DCTERMS,
+    OA,
+    OWL,
+    RDF,
+    RDFS,
+    SCHEMA,
+    SKOS,
+    graph_iri,
+    project_namespaces,
+)
+from diplokg.store.base import QueryRequest, Store
+
+#: Most rows an internal query may return (far above any one description).
+INTERNAL_CAP = 1_000_000
+#: Rounds of skolem-IRI following in a CBD (annotation → target → selector is 2).
+CBD_DEPTH = 5
+#: Properties whose value names a thing for a person, best first.
+LABEL_PROPERTIES = (RDFS.label, SKOS.prefLabel, DCTERMS.title, SCHEMA.name)
+#: Properties whose value describes a thing in words, best first.
+DESCRIPTION_PROPERTIES = (
+    DCTERMS.description,
+    SKOS.definition,
+    RDFS.comment,
+    SCHEMA.description,
+    SKOS.scopeNote,
+)
+#: Properties linking a resource to the same thing elsewhere.
+SAME_AS = (SCHEMA.sameAs, OWL.sameAs)
+WIKIDATA = "http://www.wikidata.org/entity/"
+
+
+def sparql_term(term: Node) -> str:
+    """Write an IRI or literal for a SPARQL query (N-Triples syntax is valid SPARQL).
+
+    Args:
+        term: An IRI or literal (IRIs must be valid: see :func:`diplokg.web.rdfview.path_to_iri`).
+
+    Returns:
+        The term in SPARQL syntax.
+
+    Raises:
+        ValueError: A blank node, which a query cannot name.
+    """
+    if isinstance(term, BNode):
+        raise ValueError("a blank node cannot be named in a query")
+    return str(term.n3())
+
+
+def values(var: str, terms: Iterable[Node]) -> str:
+    """A ``VALUES ?var { … }`` block."""
+    return f"VALUES ?{var} {{ {' '.join(sparql_term(t) for t in terms)} }}"
+
+
+def _json_term(b: dict[str, str]) -> Node:
+    kind, value = b["type"], b["value"]
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(value)
+    if "xml:lang" in b:
+        return Literal(value, lang=b["xml:lang"])
+    if "datatype" in b:
+        return Literal(value, datatype=URIRef(b["datatype"]))
+    return Literal(value)
+
+
+class Reader:
+    """Queries a store and returns rdflib terms and graphs.
+
+    Args:
+        store: The store (any backend).
+        base: The dataset namespace.
+        timeout: Seconds each query may take.
+    """
+
+    def __init__(self, store: Store, base: str, timeout: float) -> None:
+        self.store = store
+        self.base = base
+        self.timeout = timeout
+        self.ns = project_namespaces(base)
+        self.inferred = str(graph_iri(base, "inferred"))
+
+    def select(self, sparql: str) -> list[dict[str, Node]]:
+        """Run a SELECT query.
+
+        Args:
+            sparql: The query.
+
+        Returns:
+            One dict per solution, variable name → term (unbound variables absent).
+        """
+        request = QueryRequest(sparql, results_format="json", result_cap=INTERNAL_CAP)
+        result = self.store.query(request, self.timeout)
+        doc = json.loads(result.body)
+        return [
+            {name: _json_term(b) for name, b in row.items()} for row in doc["results"]["bindings"]
+        ]
+
+    def ask(self, sparql: str) -> bool:
+        """Run an ASK query."""
+        request = QueryRequest(sparql, results_format="json", result_cap=INTERNAL_CAP)
+        return bool(json.loads(self.store.query(request, self.timeout).body)["boolean"])
+
+    def construct(self, sparql: str) -> Graph:
+        """Run a CONSTRUCT query into an rdflib graph."""
+        request = QueryRequest(sparql, graph_format="nt", result_cap=INTERNAL_CAP)
+        graph = Graph(bind_namespaces="none")
+        body = self.store.query(request, self.timeout).body
+        if body.strip():
+            graph.parse(data=body.decode("utf-8"), format="nt")
+        return graph
+
+    def is_skolem(self, term: Node) -> bool:
+        """Whether a term is a skolem IRI (a blank node of the inputs)."""
+        return isinstance(term, URIRef) and term.startswith(self.ns.genid)
+
+    def exists(self, iri: URIRef) -> bool:
+        """Whether the dataset mentions an IRI as subject or object."""
+        t = sparql_term(iri)
+        return self.ask(f"ASK {{ {{ {t} ?p ?o }} UNION {{ ?s ?p {t} }} }}")
+
+    def closure(self, seeds: Iterable[Node]) -> Graph:
+        """The statements of some resources, following skolem IRIs as CBD follows blank nodes.
+
+        Args:
+            seeds: The resources.
+
+        Returns:
+            Their statements and those of the skolem IRIs they reach.
+        """
+        graph = Graph(bind_namespaces="none")
+        seen: set[Node] = set()
+        frontier = {s for s in seeds if isinstance(s, URIRef)}
+        for _ in range(CBD_DEPTH):
+            frontier -= seen
+            if not frontier:
+                break
+            seen |= frontier
+            found = self.construct(
+                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {values('s', sorted(frontier))} ?s ?p ?o }}"
+            )
+            graph += found
+            frontier = {o for o in found.objects() if isinstance(o, URIRef) and self.is_skolem(o)}
+        return graph
+
+    def labels(self, terms: Iterable[Node]) -> dict[Node, Literal]:
+        """The best label of each IRI: English or untagged first, then any.
+
+        Args:
+            terms: The IRIs (other terms are ignored).
+
+        Returns:
+            IRI → label, for those that have one.
+        """
+        iris = sorted({t for t in terms if isinstance(t, URIRef)})
+        if not iris:
+            return {}
+        props = " ".join(sparql_term(p) for p in LABEL_PROPERTIES)
+        rows = self.select(
+            f"SELECT DISTINCT ?x ?p ?l WHERE {{ {values('x', iris)} VALUES ?p {{ {props} }} "
+            "?x ?p ?l FILTER(isLiteral(?l)) }"
+        )
+        return best_literals(rows, "x", "l", LABEL_PROPERTIES)
+
+
+def best_literals(
+    rows: Sequence[dict[str, Node]], key: str, var: str, order: Sequence[URIRef]
+) -> dict[Node, Literal]:
+    """Pick one literal per key: by property order, then English or untagged, then text.
+
+    Args:
+        rows: Solutions with ``key``, ``var`` and ``p`` (the property).
+        key: The variable naming the described thing.
+        var: The variable holding the literal.
+        order: The properties, best first.
+
+    Returns:
+        Key term → literal.
+    """
+    best: dict[Node, tuple[tuple[int, int, str], Literal]] = {}
+    for row in rows:
+        value = row.get(var)
+        if not isinstance(value, Literal):
+            continue
+        prop = row.get("p")
+        rank = order.index(prop) if prop in order else len(order)
+        lang = value.language or ""
+        score = (rank, 0 if lang in ("", "en") or lang.startswith("en-") else 1, str(value))
+        k = row[key]
+        if k not in best or score < best[k][0]:
+            best[k] = (score, value)
+    return {k: v for k, (_, v) in best.items()}
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement about the described resource and the named graphs stating it."""
+
+    subject: Node
+    predicate: URIRef
+    object: Node
+    graphs: frozenset[str]
+    inferred_graph: str
+
+    @property
+    def inferred(self) -> bool:
+        """Whether only the reasoner states it (it is in ``graph/inferred`` alone)."""
+        return self.graphs == frozenset({self.inferred_graph})
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One evidence annotation of a resource: the quoted words of a source.
+
+    Attributes:
+        body: The fact or entity the annotation is evidence for.
+        annotation: The ``oa:Annotation``.
+        source: The source quoted.
+        exact: The quote.
+        start: Offset of the quote in the source text (code points), if given.
+        end: End offset (exclusive), if given.
+    """
+
+    body: Node
+    annotation: Node
+    source: Node
+    exact: str
+    start: int | None
+    end: int | None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A quote in the sentence around it: ``before`` + ``quote`` + ``after``."""
+
+    before: str
+    quote: str
+    after: str
+
+
+@dataclass
+class Description:
+    """Everything known about one resource, read through the store.
+
+    Attributes:
+        iri: The resource.
+        outgoing: Its statements, with their graphs.
+        incoming: Statements whose object it is, with their graphs.
+        closure: Statements of the skolem IRIs it reaches (its CBD beyond itself).
+        evidence: Annotations of it and of the facts around it.
+        evidence_graph: Those annotations' own descriptions (CBD).
+        labels: Best label of every IRI mentioned.
+        types: Types of the resource and of every resource it links with.
+        dates: ``date`` / ``startDate`` / ``endDate`` of related resources.
+        texts: Full text of each quoted source (``schema:text``).
+        same_as: Links to the same thing elsewhere: target → verification note.
+    """
+
+    iri: URIRef
+    outgoing: list[Statement] = field(default_factory=list)
+    incoming: list[Statement] = field(default_factory=list)
+    closure: Graph = field(default_factory=lambda: Graph(bind_namespaces="none"))
+    evidence: list[Evidence] = field(default_factory=list)
+    evidence_graph: Graph = field(default_factory=lambda: Graph(bind_namespaces="none"))
+    labels: dict[Node, Literal] = field(default_factory=dict)
+    types: dict[Node, set[Node]] = field(default_factory=dict)
+    dates: dict[Node, dict[str, Literal]] = field(default_factory=dict)
+    texts: dict[Node, str] = field(default_factory=dict)
+    same_as: dict[Node, str | None] = field(default_factory=dict)
+
+    @property
+    def related(self) -> list[URIRef]:
+        """IRIs the resource links to or is linked from (itself excluded), sorted."""
+        out = {s.object for s in self.outgoing} | {s.subject for s in self.incoming}
+        return sorted(t for t in out if isinstance(t, URIRef) and t != self.iri)
+
+    def graph(self, doc: URIRef | None = None) -> Graph:
+        """The description as RDF: CBD, incoming links, labels, evidence, primary topic.
+
+        Args:
+            doc: The document's IRI; when given, ``doc foaf:primaryTopic iri``.
+
+        Returns:
+            The graph.
+        """
+        from diplokg.namespaces import FOAF
+
+        g = Graph(bind_namespaces="none")
+        for s in self.outgoing + self.incoming:
+            g.add((s.subject, s.predicate, s.object))
+        g += self.closure
+        g += self.evidence_graph
+        mentioned = {t for triple in g for t in triple if isinstance(t, URIRef)}
+        for term, label in self.labels.items():
+            if term in mentioned and term != self.iri:
+                g.add((term, RDFS.label, label))
+        if doc is not None:
+            g.add((doc, RDF.type, FOAF.Document))
+            g.add((doc, FOAF.primaryTopic, self.iri))
+            title = self.labels.get(self.iri)
+            if title is not None:
+                g.add((doc, DCTERMS.title, Literal(f"About {title}", lang=title.language)))
+        return g
+
+
+def _is_a(desc: Description, term: Node, cls: URIRef) -> bool:
+    return cls in desc.types.get(term, set())
+
+
+def describe(reader: Reader, iri: URIRef) -> Description:
+    """Read the description of a resource.
+
+    Args:
+        reader: The store reader.
+        iri: The resource.
+
+    Returns:
+        The description (empty lists when the dataset does not mention it).
+    """
+    dkg = reader.ns.dkg
+    desc = Description(iri)
+    t = sparql_term(iri)
+    stated: dict[tuple[Node, Node, Node], set[str]] = {}
+    for row in reader.select(f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ {t} ?p ?o }} }}"):
+        stated.setdefault((iri, row["p"], row["o"]), set()).add(str(row["g"]))
+    desc.outgoing = _statements(stated, reader.inferred)
+    stated = {}
+    for row in reader.select(f"SELECT ?s ?p ?g WHERE {{ GRAPH ?g {{ ?s ?p {t} }} }}"):
+        if reader.is_skolem(row["s"]):
+            continue  # reached through its own subject's description
+        stated.setdefault((row["s"], row["p"], iri), set()).add(str(row["g"]))
+    desc.incoming = _statements(stated, reader.inferred)
+    desc.closure = reader.closure(s.object for s in desc.outgoing if reader.is_skolem(s.object))
+
+    related = [iri, *desc.related]
+    for row in reader.select(
+        f"SELECT DISTINCT ?x ?k ?v WHERE {{ {values('x', related)} "
+        f"{{ ?x a ?v BIND('type' AS ?k) }} UNION {{ ?x {dkg.date.n3()} ?v BIND('date' AS ?k) }} "
+        f"UNION {{ ?x {dkg.startDate.n3()} ?v BIND('start' AS ?k) }} "
+        f"UNION {{ ?x {dkg.endDate.n3()} ?v BIND('end' AS ?k) }} }}"
+    ):
+        x, k, v = row["x"], str(row["k"]), row["v"]
+        if k == "type":
+            desc.types.setdefault(x, set()).add(v)
+        elif isinstance(v, Literal):
+            desc.dates.setdefault(x, {})[k] = v
+
+    bodies = [iri] + [r for r in desc.related if _is_a(desc, r, dkg.Fact)]
+    if _is_a(desc, iri, OA.Annotation):
+        annotations = [iri]
+        bodies = []
+    else:
+        annotations = []
+    desc.evidence = read_evidence(reader, bodies, annotations)
+    desc.evidence_graph = reader.closure(sorted({e.annotation for e in desc.evidence}, key=str))
+    sources = sorted({e.source for e in desc.evidence if isinstance(e.source, URIRef)}, key=str)
+    if sources:
+        for row in reader.select(
+            f"SELECT ?s ?text WHERE {{ {values('s', sources)} ?s {SCHEMA.text.n3()} ?text }}"
+        ):
+            desc.texts[row["s"]] = str(row["text"])
+
+    for row in reader.select(
+        f"SELECT ?o ?v WHERE {{ {values('p', SAME_AS)} {t} ?p ?o . OPTIONAL {{ "
+        f"?st {RDF.subject.n3()} {t} ; {RDF.predicate.n3()} ?p ; {RDF.object.n3()} ?o ; "
+        f"{dkg.verification.n3()} ?v }} }}"
+    ):
+        verification = row.get("v")
+        desc.same_as[row["o"]] = str(verification) if verification is not None else None
+
+    mentioned: set[Node] = {iri, *related, *desc.evidence_graph.subjects()}
+    for s in desc.outgoing + desc.incoming:
+        mentioned.add(s.predicate)
+    for types in desc.types.values():
+        mentioned |= types
+    mentioned |= set(desc.evidence_graph.objects())
+    mentioned |= set(desc.closure.objects()) | set(desc.closure.predicates())
+    desc.labels = reader.labels(mentioned)
+    return desc
+
+
+def _statements(stated: dict[tuple[Node, Node, Node], set[str]], inferred: str) -> list[Statement]:
+    out = [
+        Statement(s, p, o, frozenset(gs), inferred)  # type: ignore[arg-type]
+        for (s, p, o), gs in stated.items()
+    ]
+    return sorted(out, key=lambda st: (str(st.predicate), str(st.subject), str(st.object)))
+
+
+def read_evidence(
+    reader: Reader, bodies: Sequence[Node], annotations: Sequence[Node] = ()
+) -> list[Evidence]:
+    """Read the evidence annotations of some resources, or some annotations themselves.
+
+    Args:
+        reader: The store reader.
+        bodies: Resources whose annotations (``oa:hasBody``) to read.
+        annotations: Annotations to read directly.
+
+    Returns:
+        One :class:`Evidence` per (body, annotation, quote), in source order.
+    """
+    if not bodies and not annotations:
+        return []
+    where = (
+        f"{{ {values('body', bodies)} ?a {OA.hasBody.n3()} ?body }}"
+        if bodies
+        else "{ FILTER(false) }"
+    )
+    if annotations:
+        where += f" UNION {{ {values('a', annotations)} ?a {OA.hasBody.n3()} ?body }}"
+    rows = reader.select(
+        "SELECT DISTINCT ?body ?a ?src ?exact ?start ?end WHERE { "
+        f"{where} ?a {OA.hasTarget.n3()} ?t . ?t {OA.hasSource.n3()} ?src ; "
+        f"{OA.hasSelector.n3()} ?q . ?q {OA.exact.n3()} ?exact . "
+        f"OPTIONAL {{ ?t {OA.hasSelector.n3()} ?pos . ?pos {OA.start.n3()} ?start ; "
+        f"{OA.end.n3()} ?end }} }}"
+    )
+    found = []
+    for row in rows:
+        found.append(
+            Evidence(
+                row["body"],
+                row["a"],
+                row["src"],
+                str(row["exact"]),
+                _int(row.get("start")),
+                _int(row.get("end")),
+            )
+        )
+    found.sort(
+        key=lambda e: (e.start if e.start is not None else -1, str(e.annotation), str(e.body))
+    )
+    return found
+
+
+def _int(term: Node | None) -> int | None:
+    if term is None:
+        return None
+    try:
+        return int(str(term))
+    except ValueError:
+        return None
+
+
+#: A sentence ends at . ! ? or … (closing quotes and brackets kept with it), or at a line end.
+_SENTENCE_END = re.compile("[.!?\u2026][\"'\u2019\u201d)\\]]*(?=\\s|$)|\n")
+
+
+def passage(text: str | None, evidence: Evidence) -> Passage:
+    """The sentence(s) around a quote, split into before / quote / after.
+
+    The quote is found at its text position when that matches, else by its first
+    occurrence; the passage widens to the sentence boundaries around it.
+
+    Args:
+        text: The source's full text (``None`` when unknown).
+        evidence: The quote and its offsets.
+
+    Returns:
+        The passage; just the quote when the text or the quote's place is unknown.
+    """
+    quote = evidence.exact
+    if not text:
+        return Passage("", quote, "")
+    start = evidence.start
+    if start is None or evidence.end is None or text[start : evidence.end] != quote:
+        found = text.find(quote)
+        if found < 0:
+            return Passage("", quote, "")
+        start = found
+    end = start + len(quote)
+    left = 0
+    for m in _SENTENCE_END.finditer(text, 0, start):
+        if m.end() <= start:
+            left = m.end()
+    right = len(text)
+    tail = quote.rstrip()
+    if not (tail and tail[-1] in ".!?…"):
+        stop = _SENTENCE_END.search(text, end)
+        if stop is not None:
+            right = stop.end()
+    else:
+        right = end
+    return Passage(text[left:start].lstrip(), quote, text[end:right].rstrip())
