@@ -14,7 +14,7 @@ from flask import Flask, Response, request
 
 from diplokg.config import Settings
 from diplokg.store import Store, open_store
-from diplokg.web import errors, rdfview, resources, sparql
+from diplokg.web import docs, errors, pages, rdfview, resources, sparql, void
 
 EXPOSED = "ETag, Retry-After, X-SPARQL-MaxRows, Content-Disposition, Allow, Link, Location"
 
@@ -56,6 +56,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.extensions["diplokg"] = {"settings": settings, "store": store}
     app.register_blueprint(sparql.bp)
     app.register_blueprint(resources.bp)
+    app.register_blueprint(docs.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(void.bp)
     rdfview.init_app(app)
     errors.init_app(app)
     app.after_request(add_cors)
