@@ -42,6 +42,9 @@ class QueryRequest:
         results_format: Format name for SELECT/ASK, ``None`` if none is acceptable.
         graph_format: Format name for CONSTRUCT/DESCRIBE, ``None`` if none is acceptable.
         result_cap: Most rows or triples to return.
+        internal: A query the server wrote itself (the linked-data pages), never a
+            client's: a backend may skip the read-only policy check, which costs more
+            than evaluating it. It names no dataset and uses no ``SERVICE``.
     """
 
     sparql: str
@@ -50,6 +53,7 @@ class QueryRequest:
     results_format: str | None = "json"
     graph_format: str | None = "turtle"
     result_cap: int = 10000
+    internal: bool = False
 
 
 class Store(Protocol):

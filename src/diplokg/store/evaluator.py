@@ -31,7 +31,7 @@ from diplokg.errors import (
     QuerySyntaxError,
 )
 from diplokg.store.base import QueryRequest, QueryResult
-from diplokg.store.policy import inspect_query, resolve_dataset
+from diplokg.store.policy import QueryPlan, inspect_query, resolve_dataset
 
 RESULTS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -184,7 +184,7 @@ class Evaluator:
         Raises:
             DiploKGError: See :meth:`diplokg.store.base.Store.query`.
         """
-        plan = inspect_query(request.sparql)
+        plan = QueryPlan(None) if request.internal else inspect_query(request.sparql)
         dataset = resolve_dataset(
             plan, request.default_graph_uris, request.named_graph_uris, self.graph_iris
         )
