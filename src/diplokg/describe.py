@@ -113,7 +113,9 @@ class Reader:
         Returns:
             One dict per solution, variable name → term (unbound variables absent).
         """
-        request = QueryRequest(sparql, results_format="json", result_cap=INTERNAL_CAP)
+        request = QueryRequest(
+            sparql, results_format="json", result_cap=INTERNAL_CAP, internal=True
+        )
         result = self.store.query(request, self.timeout)
         doc = json.loads(result.body)
         return [
@@ -122,12 +124,14 @@ class Reader:
 
     def ask(self, sparql: str) -> bool:
         """Run an ASK query."""
-        request = QueryRequest(sparql, results_format="json", result_cap=INTERNAL_CAP)
+        request = QueryRequest(
+            sparql, results_format="json", result_cap=INTERNAL_CAP, internal=True
+        )
         return bool(json.loads(self.store.query(request, self.timeout).body)["boolean"])
 
     def construct(self, sparql: str) -> Graph:
         """Run a CONSTRUCT query into an rdflib graph."""
-        request = QueryRequest(sparql, graph_format="nt", result_cap=INTERNAL_CAP)
+        request = QueryRequest(sparql, graph_format="nt", result_cap=INTERNAL_CAP, internal=True)
         graph = Graph(bind_namespaces="none")
         body = self.store.query(request, self.timeout).body
         if body.strip():
@@ -332,75 +336,179 @@ def _is_a(desc: Description, term: Node, cls: URIRef) -> bool:
 
 
 def describe(reader: Reader, iri: URIRef) -> Description:
-    """Read the description of a resource.
+    """Read the description of a resource in five queries.
+
+    1. its statements and the statements pointing at it, with their graphs;
+    2. types, dates and labels of it, of what it links with, and of the properties;
+    3. the evidence of it and of the facts it links with (or, for an annotation, itself),
+       with the full text of each quoted source;
+    4. the CBD of its skolem IRIs and of the evidence annotations;
+    5. labels of what the evidence mentions, and its verified ``sameAs`` links.
 
     Args:
         reader: The store reader.
         iri: The resource.
 
     Returns:
-        The description (empty lists when the dataset does not mention it).
+        The description (empty when the dataset does not mention the resource).
     """
-    dkg = reader.ns.dkg
     desc = Description(iri)
-    t = sparql_term(iri)
-    stated: dict[tuple[Node, Node, Node], set[str]] = {}
-    for row in reader.select(f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ {t} ?p ?o }} }}"):
-        stated.setdefault((iri, row["p"], row["o"]), set()).add(str(row["g"]))
-    desc.outgoing = _statements(stated, reader.inferred)
-    stated = {}
-    for row in reader.select(f"SELECT ?s ?p ?g WHERE {{ GRAPH ?g {{ ?s ?p {t} }} }}"):
-        if reader.is_skolem(row["s"]):
-            continue  # reached through its own subject's description
-        stated.setdefault((row["s"], row["p"], iri), set()).add(str(row["g"]))
-    desc.incoming = _statements(stated, reader.inferred)
-    desc.closure = reader.closure(s.object for s in desc.outgoing if reader.is_skolem(s.object))
+    _read_statements(reader, desc)
+    if not desc.outgoing and not desc.incoming:
+        return desc
+    _read_info(reader, desc)
+    _read_evidence(reader, desc)
+    _read_closures(reader, desc)
+    _read_extras(reader, desc)
+    return desc
 
-    related = [iri, *desc.related]
+
+def _read_statements(reader: Reader, desc: Description) -> None:
+    t = sparql_term(desc.iri)
+    out: dict[tuple[Node, Node, Node], set[str]] = {}
+    inc: dict[tuple[Node, Node, Node], set[str]] = {}
     for row in reader.select(
-        f"SELECT DISTINCT ?x ?k ?v WHERE {{ {values('x', related)} "
-        f"{{ ?x a ?v BIND('type' AS ?k) }} UNION {{ ?x {dkg.date.n3()} ?v BIND('date' AS ?k) }} "
-        f"UNION {{ ?x {dkg.startDate.n3()} ?v BIND('start' AS ?k) }} "
-        f"UNION {{ ?x {dkg.endDate.n3()} ?v BIND('end' AS ?k) }} }}"
+        "SELECT ?d ?p ?x ?g WHERE { "
+        f"{{ GRAPH ?g {{ {t} ?p ?x }} BIND('out' AS ?d) }} UNION "
+        f"{{ GRAPH ?g {{ ?x ?p {t} }} BIND('in' AS ?d) }} }}"
     ):
-        x, k, v = row["x"], str(row["k"]), row["v"]
+        p, x, g = row["p"], row["x"], str(row["g"])
+        if str(row["d"]) == "out":
+            out.setdefault((desc.iri, p, x), set()).add(g)
+        elif not reader.is_skolem(x):  # a skolem subject is reached through its own subject
+            inc.setdefault((x, p, desc.iri), set()).add(g)
+    desc.outgoing = _statements(out, reader.inferred)
+    desc.incoming = _statements(inc, reader.inferred)
+
+
+def _read_info(reader: Reader, desc: Description) -> None:
+    dkg = reader.ns.dkg
+    label_props = " ".join(sparql_term(p) for p in LABEL_PROPERTIES)
+    date_props = f"{dkg.date.n3()} {dkg.startDate.n3()} {dkg.endDate.n3()}"
+    # The nodes: the resource, what it links with, and the properties of its statements.
+    nodes = [desc.iri, *desc.related]
+    nodes += sorted({s.predicate for s in desc.outgoing + desc.incoming} - set(nodes), key=str)
+    rows = reader.select(
+        f"SELECT DISTINCT ?k ?x ?y ?p ?v WHERE {{ {values('x', nodes)} "
+        "{ ?x a ?v BIND('type' AS ?k) } "
+        f"UNION {{ VALUES ?p {{ {label_props} }} ?x ?p ?v FILTER(isLiteral(?v)) "
+        "BIND('label' AS ?k) } "
+        f"UNION {{ VALUES ?p {{ {date_props} }} ?x ?p ?v BIND('date' AS ?k) }} "
+        f"UNION {{ ?x a ?y . VALUES ?p {{ {label_props} }} ?y ?p ?v FILTER(isLiteral(?v)) "
+        "BIND('typelabel' AS ?k) } }"
+    )
+    label_rows = []
+    names = {dkg.date: "date", dkg.startDate: "start", dkg.endDate: "end"}
+    for row in rows:
+        k, x, v = str(row["k"]), row["x"], row["v"]
         if k == "type":
             desc.types.setdefault(x, set()).add(v)
-        elif isinstance(v, Literal):
-            desc.dates.setdefault(x, {})[k] = v
+        elif k == "date" and isinstance(v, Literal):
+            desc.dates.setdefault(x, {})[names[row["p"]]] = v  # type: ignore[index]
+        elif k == "label":
+            label_rows.append(row)
+        elif k == "typelabel":
+            label_rows.append({**row, "x": row["y"]})
+    desc.labels = best_literals(label_rows, "x", "v", LABEL_PROPERTIES)
 
-    bodies = [iri] + [r for r in desc.related if _is_a(desc, r, dkg.Fact)]
-    if _is_a(desc, iri, OA.Annotation):
-        annotations = [iri]
-        bodies = []
-    else:
-        annotations = []
-    desc.evidence = read_evidence(reader, bodies, annotations)
-    desc.evidence_graph = reader.closure(sorted({e.annotation for e in desc.evidence}, key=str))
-    sources = sorted({e.source for e in desc.evidence if isinstance(e.source, URIRef)}, key=str)
-    if sources:
-        for row in reader.select(
-            f"SELECT ?s ?text WHERE {{ {values('s', sources)} ?s {SCHEMA.text.n3()} ?text }}"
-        ):
-            desc.texts[row["s"]] = str(row["text"])
 
+def _read_evidence(reader: Reader, desc: Description) -> None:
+    dkg = reader.ns.dkg
+    t = sparql_term(desc.iri)
+    body = OA.hasBody.n3()
+    rows = reader.select(
+        "SELECT DISTINCT ?body ?a ?src ?exact ?start ?end ?text WHERE { "
+        f"{{ ?a {body} {t} BIND({t} AS ?body) }} "
+        f"UNION {{ {t} ?q ?body . ?body a {dkg.Fact.n3()} . ?a {body} ?body }} "
+        f"UNION {{ ?body ?q {t} . ?body a {dkg.Fact.n3()} . ?a {body} ?body }} "
+        f"UNION {{ {t} a {OA.Annotation.n3()} ; {body} ?body BIND({t} AS ?a) }} "
+        f"?a {OA.hasTarget.n3()} ?tg . ?tg {OA.hasSource.n3()} ?src ; "
+        f"{OA.hasSelector.n3()} ?qs . ?qs {OA.exact.n3()} ?exact . "
+        f"OPTIONAL {{ ?tg {OA.hasSelector.n3()} ?ps . ?ps {OA.start.n3()} ?start ; "
+        f"{OA.end.n3()} ?end }} "
+        f"OPTIONAL {{ ?src {SCHEMA.text.n3()} ?text }} }}"
+    )
+    found: dict[Evidence, None] = {}
+    for row in rows:
+        ev = Evidence(
+            row["body"],
+            row["a"],
+            row["src"],
+            str(row["exact"]),
+            _int(row.get("start")),
+            _int(row.get("end")),
+        )
+        found[ev] = None
+        text = row.get("text")
+        if text is not None:
+            desc.texts[row["src"]] = str(text)
+    desc.evidence = sorted(
+        found, key=lambda e: (-1 if e.start is None else e.start, str(e.annotation), str(e.body))
+    )
+
+
+def _read_closures(reader: Reader, desc: Description) -> None:
+    skolems = {s.object for s in desc.outgoing if reader.is_skolem(s.object)}
+    annotations = {e.annotation for e in desc.evidence}
+    if not skolems and not annotations:
+        return
+    t = sparql_term(desc.iri)
+    dkg = reader.ns.dkg
+    body = OA.hasBody.n3()
+    genid = Literal(str(reader.ns.genid)).n3()
+    label_props = " ".join(sparql_term(p) for p in LABEL_PROPERTIES)
+    # Seeds: the resource's skolem objects and the evidence annotations (as in _read_evidence);
+    # three levels of skolem IRIs (annotation → target → selector) and the labels of objects.
+    found = reader.construct(
+        "CONSTRUCT { ?s1 ?p1 ?o1 . ?o1 ?p2 ?o2 . ?o2 ?p3 ?o3 . ?o1 ?lp ?l1 } WHERE { "
+        f"{{ {t} ?q ?s1 FILTER(isIRI(?s1) && STRSTARTS(STR(?s1), {genid})) }} "
+        f"UNION {{ ?s1 {body} {t} }} "
+        f"UNION {{ {t} ?q ?b . ?b a {dkg.Fact.n3()} . ?s1 {body} ?b }} "
+        f"UNION {{ ?b ?q {t} . ?b a {dkg.Fact.n3()} . ?s1 {body} ?b }} "
+        "?s1 ?p1 ?o1 . "
+        f"OPTIONAL {{ VALUES ?lp {{ {label_props} }} ?o1 ?lp ?l1 FILTER(isLiteral(?l1)) }} "
+        f"OPTIONAL {{ ?o1 ?p2 ?o2 FILTER(isIRI(?o1) && STRSTARTS(STR(?o1), {genid})) "
+        f"OPTIONAL {{ ?o2 ?p3 ?o3 FILTER(isIRI(?o2) && STRSTARTS(STR(?o2), {genid})) }} }} }}"
+    )
+    # Deeper nesting than three levels is rare: follow it with the generic closure.
+    deeper = {o for o in found.objects() if reader.is_skolem(o) and (o, None, None) not in found}
+    if deeper:
+        found += reader.closure(deeper)
+    desc.closure = _reachable(found, skolems)
+    desc.evidence_graph = _reachable(found, annotations)
+    label_rows = [
+        {"x": s, "p": p, "v": o}
+        for s, p, o in found
+        if p in LABEL_PROPERTIES and s not in desc.labels and isinstance(o, Literal)
+    ]
+    desc.labels.update(best_literals(label_rows, "x", "v", LABEL_PROPERTIES))
+
+
+def _reachable(graph: Graph, seeds: set[Node]) -> Graph:
+    """The statements of the seeds and of the skolem IRIs they reach."""
+    out = Graph(bind_namespaces="none")
+    stack, seen = list(seeds), set(seeds)
+    while stack:
+        node = stack.pop()
+        for p, o in graph.predicate_objects(node):
+            out.add((node, p, o))
+            skolem = isinstance(o, URIRef) and "/.well-known/genid/" in o
+            if skolem and o not in seen:
+                seen.add(o)
+                stack.append(o)
+    return out
+
+
+def _read_extras(reader: Reader, desc: Description) -> None:
+    t = sparql_term(desc.iri)
+    same_props = " ".join(sparql_term(p) for p in SAME_AS)
     for row in reader.select(
-        f"SELECT ?o ?v WHERE {{ {values('p', SAME_AS)} {t} ?p ?o . OPTIONAL {{ "
-        f"?st {RDF.subject.n3()} {t} ; {RDF.predicate.n3()} ?p ; {RDF.object.n3()} ?o ; "
-        f"{dkg.verification.n3()} ?v }} }}"
+        f"SELECT DISTINCT ?x ?v WHERE {{ VALUES ?p {{ {same_props} }} {t} ?p ?x . "
+        f"OPTIONAL {{ ?st {RDF.subject.n3()} {t} ; {RDF.predicate.n3()} ?p ; "
+        f"{RDF.object.n3()} ?x ; {reader.ns.dkg.verification.n3()} ?v }} }}"
     ):
-        verification = row.get("v")
-        desc.same_as[row["o"]] = str(verification) if verification is not None else None
-
-    mentioned: set[Node] = {iri, *related, *desc.evidence_graph.subjects()}
-    for s in desc.outgoing + desc.incoming:
-        mentioned.add(s.predicate)
-    for types in desc.types.values():
-        mentioned |= types
-    mentioned |= set(desc.evidence_graph.objects())
-    mentioned |= set(desc.closure.objects()) | set(desc.closure.predicates())
-    desc.labels = reader.labels(mentioned)
-    return desc
+        v = row.get("v")
+        desc.same_as[row["x"]] = str(v) if v is not None else None
 
 
 def _statements(stated: dict[tuple[Node, Node, Node], set[str]], inferred: str) -> list[Statement]:

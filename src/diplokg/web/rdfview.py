@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -26,7 +28,7 @@ from rdflib.term import Node
 
 from diplokg import conneg
 from diplokg.config import Settings
-from diplokg.describe import Reader
+from diplokg.describe import Description, Reader, describe
 from diplokg.errors import NotAcceptable
 from diplokg.namespaces import prefixes_for, shorten
 from diplokg.store import Store
@@ -267,8 +269,43 @@ def finish(
     return response
 
 
+class DescriptionCache:
+    """The most recently read descriptions, by store version and IRI (thread-safe).
+
+    A document is asked for in several formats (and its IRI first, for the 303);
+    each representation is written from the same description, read once.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple[str, str], Description] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, iri: URIRef) -> Description:
+        """The description of an IRI, from the cache or the store."""
+        key = (store().version, str(iri))
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+                return found
+        desc = describe(reader(), iri)
+        with self.lock:
+            self.items[key] = desc
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return desc
+
+
+def description(iri: URIRef) -> Description:
+    """The description of an IRI, read through the app's cache."""
+    cache: DescriptionCache = current_app.extensions["diplokg_descriptions"]
+    return cache.get(iri)
+
+
 def init_app(app: Flask) -> None:
-    """Make the display helpers available to every template."""
+    """Add the description cache and make the display helpers available to templates."""
+    app.extensions["diplokg_descriptions"] = DescriptionCache()
     app.jinja_env.globals.update(ld_href=href, ld_display=display, ld_shorten=_shorten)
 
 

@@ -29,7 +29,6 @@ from diplokg.describe import (
     Evidence,
     Passage,
     best_literals,
-    describe,
     passage,
 )
 from diplokg.errors import NotFound
@@ -321,7 +320,7 @@ def _respond(iri: URIRef, doc_iri: URIRef | None, doc_path: str, fmt: conneg.For
     cached = rdfview.not_modified(tag)
     if cached is not None:
         return cached
-    desc = describe(rdfview.reader(), iri)
+    desc = rdfview.description(iri)
     if fmt.kind == "page":
         html = render_template(
             "ld_resource.html",
