@@ -147,7 +147,9 @@ def check_project(settings: Settings) -> CheckedDataset:
 
     graphs = _step(timings, "skolemise", skolemise_all)
     inputs = [graphs["ontology"], *(graphs[n] for n in project.data_graph_names())]
-    reasoning = _step(timings, "reason", lambda: compute_inferences(inputs, base))
+    reasoning = _step(
+        timings, "reason", lambda: compute_inferences(inputs, base, settings.reasoner)
+    )
     graphs["inferred"] = skolemise(reasoning.inferred, base)
     _step(timings, "consistency", lambda: check_consistency(reasoning, base))
 

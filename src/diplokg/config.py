@@ -50,6 +50,10 @@ class Settings:
     dist: Path = setting(
         Path("dist"), "Output directory of the build (relative paths are under the root)."
     )
+    reasoner: str = setting(
+        "reasonable",
+        "OWL 2 RL reasoner of the build: reasonable (fast, same output) or owlrl (the reference).",
+    )
     host: str = setting("127.0.0.1", "Address `diplokg serve` listens on.")
     port: int = setting(8000, "TCP port `diplokg serve` listens on.")
     public_url: str = setting(

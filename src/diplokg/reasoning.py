@@ -28,6 +28,21 @@ Kept: types from subclass, domain and range (``id:visit rdf:type dkg:Event``),
 inverses (``fact dkg:hasEvidence annotation`` from ``oa:hasBody``), transitive and
 symmetric properties, sub-property entailments, ``owl:sameAs`` between distinct
 terms, and the schema-level entailments (``dkg:Visit rdfs:subClassOf dkg:Fact``).
+
+Two reasoners compute the closure (``Settings.reasoner``):
+
+- ``owlrl``: owlrl's ``OWLRL_Semantics``, the reference;
+- ``reasonable``: the Rust ``reasonable`` package (about a hundred times faster),
+  completed here with the OWL 2 RL rules it lacks and this ontology relies on —
+  prp-spo2 (property chains: ``dkg:statedIn``, ``dkg:holds``…) and the schema rules
+  scm-spo, scm-eqp1/2, scm-dom1/2, scm-rng1/2 — applied with reasonable's own rules
+  until a fixpoint. Its plain literals come back typed ``xsd:string``; they are
+  turned back into the same (RDF 1.1-equal) plain literals. A graph that uses a
+  construct this route does not cover (``UNCOVERED``: keys, max cardinalities,
+  enumerations, class expressions in schema rules, and the axioms whose violations
+  only owlrl reports) is reasoned with owlrl instead. After the noise filter the
+  two give the same ``graph/inferred`` on the article and the generated corpus
+  (``tests/test_reasoning.py``, ``benchmarks/REASONERS.md``).
 """
 
 from __future__ import annotations
@@ -36,9 +51,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import owlrl
+import reasonable
 from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
 from rdflib.term import Node
 
+from diplokg.errors import InputError
 from diplokg.namespaces import OWL, RDF, RDFS, XSD, graph_iri
 
 #: owlrl writes inconsistencies into the graph as ``[] a err:ErrorMessage ; err:error "…"``.
@@ -134,6 +152,7 @@ class Reasoning:
         inferred: The inferences worth keeping, named ``{base}graph/inferred``.
         errors: owlrl's own inconsistency messages, sorted.
         noise: How many inferred triples each noise rule removed.
+        reasoner: The reasoner that ran (``owlrl`` or ``reasonable``).
     """
 
     asserted: Graph
@@ -141,26 +160,157 @@ class Reasoning:
     inferred: Graph
     errors: list[str] = field(default_factory=list)
     noise: dict[str, int] = field(default_factory=dict)
+    reasoner: str = "owlrl"
 
 
-def compute_inferences(graphs: Iterable[Graph], base: str) -> Reasoning:
+#: The reasoners a build can use (``Settings.reasoner``).
+REASONERS = ("owlrl", "reasonable")
+
+#: Constructs whose OWL 2 RL rules the ``reasonable`` route does not cover (the rule
+#: missing from ``reasonable`` and not added here, or an inconsistency only owlrl
+#: reports); a graph using one is reasoned with owlrl.
+UNCOVERED: dict[URIRef, str] = {
+    OWL.hasKey: "prp-key",
+    OWL.maxCardinality: "cls-maxc1/2",
+    OWL.maxQualifiedCardinality: "cls-maxqc1-4",
+    OWL.cardinality: "cls-maxc1/2",
+    OWL.qualifiedCardinality: "cls-maxqc1-4",
+    OWL.oneOf: "cls-oo",
+    OWL.complementOf: "cls-com",
+    OWL.IrreflexiveProperty: "prp-irp",
+    OWL.AsymmetricProperty: "prp-asyp",
+    OWL.differentFrom: "eq-diff1",
+    OWL.AllDifferent: "eq-diff2/3",
+    OWL.NegativePropertyAssertion: "prp-npa1/2",
+    OWL.someValuesFrom: "scm-svf1/2",
+    OWL.allValuesFrom: "scm-avf1/2",
+    OWL.hasValue: "scm-hv",
+    OWL.intersectionOf: "scm-int",
+    OWL.unionOf: "scm-uni",
+}
+
+
+def uncovered_constructs(graph: Graph) -> list[str]:
+    """List the constructs of a graph that the ``reasonable`` route does not cover.
+
+    Args:
+        graph: The asserted graph.
+
+    Returns:
+        ``owl:Term (rule)`` for each construct used, sorted; empty if none.
+    """
+    found = []
+    for term, rule in UNCOVERED.items():
+        if (None, term, None) in graph or (None, RDF.type, term) in graph:
+            found.append(f"owl:{term[len(str(OWL)) :]} ({rule})")
+    return sorted(found)
+
+
+def _plain(term: Node) -> Node:
+    # RDF 1.1: "x"^^xsd:string and "x" are the same literal; rdflib tells them apart.
+    if isinstance(term, Literal) and term.datatype == XSD.string:
+        return Literal(str(term))
+    return term
+
+
+def _chain_values(graph: Graph, chain: list[Node]) -> set[tuple[Node, Node]]:
+    """Return every (x, y) linked by a property chain (prp-spo2)."""
+    pairs: set[tuple[Node, Node]] = set(graph.subject_objects(chain[0]))
+    for prop in chain[1:]:
+        step: dict[Node, set[Node]] = {}
+        for s, o in graph.subject_objects(prop):
+            step.setdefault(s, set()).add(o)
+        pairs = {(x, z) for x, y in pairs for z in step.get(y, ())}
+        if not pairs:
+            break
+    return pairs
+
+
+def _extra_rules(graph: Graph) -> set[tuple[Node, Node, Node]]:
+    """Apply once the OWL 2 RL rules ``reasonable`` lacks; return what is new.
+
+    prp-spo2 (property chains) and the schema rules scm-spo, scm-eqp1/2,
+    scm-dom1/2 and scm-rng1/2 (https://www.w3.org/TR/owl2-profiles/#Reasoning_in_OWL_2_RL_and_RDF_Graphs_using_Rules).
+    """
+    new: set[tuple[Node, Node, Node]] = set()
+    for prop, head in graph.subject_objects(OWL.propertyChainAxiom):
+        chain = list(Collection(graph, head))
+        if chain:
+            new.update((x, prop, y) for x, y in _chain_values(graph, chain))
+    spo: dict[Node, set[Node]] = {}
+    for p1, p2 in graph.subject_objects(RDFS.subPropertyOf):
+        spo.setdefault(p1, set()).add(p2)
+    for p1, p2 in graph.subject_objects(OWL.equivalentProperty):  # scm-eqp1
+        new.update({(p1, RDFS.subPropertyOf, p2), (p2, RDFS.subPropertyOf, p1)})
+    for p1, supers in spo.items():
+        for p2 in supers:
+            new.update((p1, RDFS.subPropertyOf, p3) for p3 in spo.get(p2, ()))  # scm-spo
+            if p1 in spo.get(p2, ()):  # scm-eqp2
+                new.add((p1, OWL.equivalentProperty, p2))
+    sco: dict[Node, set[Node]] = {}
+    for c1, c2 in graph.subject_objects(RDFS.subClassOf):
+        sco.setdefault(c1, set()).add(c2)
+    for kind in (RDFS.domain, RDFS.range):
+        for p, c in graph.subject_objects(kind):
+            new.update((p, kind, c2) for c2 in sco.get(c, ()))  # scm-dom1, scm-rng1
+            # scm-dom2, scm-rng2: a sub-property has the domain and range of its super.
+            new.update((p1, kind, c) for p1, supers in spo.items() if p in supers)
+    return {t for t in new if t not in graph}
+
+
+def _reasonable_closure(asserted: Graph) -> Graph:
+    """Compute the OWL 2 RL closure with ``reasonable`` and the rules it lacks."""
+    closure = Graph(bind_namespaces="none")
+    seen: set[tuple[Node, Node, Node]] = set()
+    for triple in asserted:
+        closure.add(triple)
+        seen.add(triple)
+    pending: list[tuple[Node, Node, Node]] = list(seen)
+    reasoner = reasonable.PyReasoner()
+    while pending:
+        reasoner.from_graph(pending)
+        for s, p, o in reasoner.reason():  # every triple, base and inferred
+            triple = (s, p, _plain(o))
+            if triple not in seen:
+                seen.add(triple)
+                closure.add(triple)
+        pending = sorted(_extra_rules(closure))
+        for triple in pending:
+            closure.add(triple)
+            seen.add(triple)
+    return closure
+
+
+def compute_inferences(graphs: Iterable[Graph], base: str, reasoner: str = "owlrl") -> Reasoning:
     """Compute the OWL 2 RL closure of some graphs and keep what is worth keeping.
 
     Args:
         graphs: The ontology, facts and background graphs (not modified).
         base: The dataset namespace (names ``graph/inferred``).
+        reasoner: ``owlrl`` (the reference) or ``reasonable``; a graph using a
+            construct of :data:`UNCOVERED` is reasoned with owlrl either way.
 
     Returns:
         The asserted union, the closure, the filtered inferences and owlrl's errors.
+
+    Raises:
+        InputError: An unknown reasoner.
     """
+    if reasoner not in REASONERS:
+        raise InputError(f"unknown reasoner {reasoner!r} (choose from {', '.join(REASONERS)})")
     asserted = Graph(bind_namespaces="none")
     for g in graphs:
         for triple in g:
             asserted.add(triple)
-    closure = Graph(bind_namespaces="none")
-    for triple in asserted:
-        closure.add(triple)
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(closure)
+    if reasoner == "reasonable" and uncovered_constructs(asserted):
+        reasoner = "owlrl"
+    if reasoner == "reasonable":
+        closure = _reasonable_closure(asserted)
+    else:
+        closure = Graph(bind_namespaces="none")
+        for triple in asserted:
+            closure.add(triple)
+        owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(closure)
 
     errors: set[str] = set()
     for message in list(closure.subjects(RDF.type, ERR.ErrorMessage)):
@@ -177,4 +327,4 @@ def compute_inferences(graphs: Iterable[Graph], base: str) -> Reasoning:
             inferred.add(triple)
         else:
             noise[rule] += 1
-    return Reasoning(asserted, closure, inferred, sorted(errors), noise)
+    return Reasoning(asserted, closure, inferred, sorted(errors), noise, reasoner)

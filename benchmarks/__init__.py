@@ -1,0 +1,1 @@
+"""Benchmarks of DiploKG: a synthetic corpus generator and the build benchmark."""
