@@ -93,15 +93,15 @@ def free_port() -> int:
         return port
 
 
-def start_server(*extra: str) -> LiveServer:
+def start_server(*extra: str, root: Path = WEB, wait: float = 30) -> LiveServer:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIPLOKG_")}
-    cmd = [sys.executable, "-m", "diplokg", "serve", "--root", str(WEB), "--port", str(port)]
+    cmd = [sys.executable, "-m", "diplokg", "serve", "--root", str(root), "--port", str(port)]
     cmd += ["--workers", "1", "--threads", "4", "--query-timeout", str(TIMEOUT)]
     cmd += ["--result-cap", str(CAP), "--max-body", "100000", *extra]
     process = subprocess.Popen(cmd, env=env, start_new_session=True)
     server = LiveServer(f"http://127.0.0.1:{port}", port, process)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"diplokg serve exited with {process.returncode}")
@@ -111,7 +111,7 @@ def start_server(*extra: str) -> LiveServer:
         except OSError:
             time.sleep(0.1)
     stop_server(server)
-    raise RuntimeError("diplokg serve did not answer within 30 s")
+    raise RuntimeError(f"diplokg serve did not answer within {wait} s")
 
 
 def stop_server(server: LiveServer) -> None:

@@ -17,6 +17,12 @@ from diplokg import errors
         (errors.ValidationFailed, 500, 1),
         (errors.NotFound, 404, 2),
         (errors.NotAcceptable, 406, 2),
+        (errors.Forbidden, 403, 2),
+        (errors.UnsupportedMediaType, 415, 2),
+        (errors.PayloadTooLarge, 413, 2),
+        (errors.EvaluationError, 500, 2),
+        (errors.ServiceUnavailable, 503, 2),
+        (errors.QueryTimeout, 503, 2),
     ],
 )
 def test_status_and_exit_code(cls: type[errors.DiploKGError], status: int, code: int) -> None:

@@ -1,0 +1,82 @@
+"""``diplokg serve``: build first when needed, gunicorn options, the CLI command."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from diplokg import errors
+from diplokg.cli import cli
+from diplokg.config import Settings
+from diplokg.web import server
+from tests.live import WEB, start_server, stop_server
+
+PROJECT = Path(__file__).parent / "data" / "project"
+
+
+def test_needs_build(tmp_path: Path) -> None:
+    with pytest.raises(errors.NotFound, match="no dataset"):
+        server.needs_build(Settings.from_env({}, root=tmp_path))
+    assert not server.needs_build(Settings.from_env({}, root=WEB))  # a dump, no inputs
+    root = tmp_path / "project"
+    shutil.copytree(PROJECT, root)
+    settings = Settings.from_env({}, root=root)
+    assert server.needs_build(settings)  # no dist/
+    dump = settings.dist_dir / "diplokg.nq"
+    dump.parent.mkdir()
+    dump.write_text("")
+    assert not server.needs_build(settings)
+    later = time.time() + 10
+    os.utime(root / "data" / "facts" / "tiny-news.ttl", (later, later))
+    assert server.needs_build(settings)
+
+
+def test_ensure_built_builds_only_when_needed(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Settings] = []
+    monkeypatch.setattr("diplokg.build.build", lambda s: calls.append(s))
+    server.ensure_built(Settings.from_env({}, root=WEB))
+    assert calls == []
+    monkeypatch.setattr(server, "needs_build", lambda s: True)
+    server.ensure_built(Settings.from_env({}, root=WEB))
+    assert len(calls) == 1
+
+
+def test_gunicorn_options() -> None:
+    s = Settings.from_env({}, host="127.0.0.1", port=9999, workers=3, threads=5, query_timeout=2)
+    options = server.gunicorn_options(s)
+    assert options["bind"] == "127.0.0.1:9999"
+    assert (options["workers"], options["threads"], options["worker_class"]) == (3, 5, "gthread")
+    assert options["timeout"] >= 30
+
+
+def test_serve_help_lists_every_option() -> None:
+    result = CliRunner().invoke(cli, ["serve", "--help"])
+    assert result.exit_code == 0
+    for option in ["--host", "--port", "--workers", "--threads", "--query-timeout"]:
+        assert option in result.output
+    for option in ["--result-cap", "--max-body", "--public-url", "--store", "--query-memory"]:
+        assert option in result.output
+
+
+def test_serve_without_a_dataset_exits_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["serve", "--root", str(tmp_path)], env={})
+    assert result.exit_code == 2
+    assert "no dataset" in result.output
+
+
+def test_serve_builds_first_then_answers(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(PROJECT, root)
+    live = start_server(root=root, wait=120)
+    try:
+        assert (root / "dist" / "diplokg.nq").is_file()
+        r = live.request("GET", "/sparql?query=ASK%7B%3Fs%3Fp%3Fo%7D")
+        assert r.status == 200
+        assert r.body == b'{"head":{},"boolean":true}'
+    finally:
+        stop_server(live)
