@@ -66,5 +66,16 @@ def built_copy(built: BuildResult, tmp_path: Path) -> Path:
     return root
 
 
+# The linked-data dataset, app and server (tests/linked.py).
+from tests.linked import (  # noqa: E402, F401
+    linked_app,
+    linked_built,
+    linked_client,
+    linked_dataset,
+    linked_entities,
+    linked_server,
+    linked_union,
+)
+
 # The real `diplokg serve` of the web tests (tests/live.py).
 from tests.live import live_server  # noqa: E402, F401

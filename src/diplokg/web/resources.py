@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, request
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
@@ -245,8 +245,10 @@ def not_found(iri: str, fmt: conneg.Format | None) -> Response:
         NotFound: For any other format (the one error mapping writes it).
     """
     message = f"no resource <{iri}> in this dataset"
-    if fmt is None or fmt.kind != "graph":
-        raise NotFound(message)
+    accept = request.headers.get("Accept", "")
+    plain_json = fmt is not None and fmt.name == "jsonld" and "ld+json" not in accept
+    if fmt is None or fmt.kind != "graph" or plain_json:
+        raise NotFound(message)  # the one error body (JSON for application/json)
     body = rdfview.serialise(Graph(), fmt)
     if fmt.name == "turtle":
         body = f"# 404 Not Found: {message}\n".encode() + body

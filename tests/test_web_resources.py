@@ -1,0 +1,301 @@
+"""/id and /doc: 303 by Accept, documents in every format, for every entity of the dataset."""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from urllib.parse import urlsplit
+
+import pytest
+from flask.testing import FlaskClient
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import FOAF, RDFS
+
+from diplokg.namespaces import OA
+from diplokg.web.rdfview import iri_to_path
+from tests.linked import BASE, ID
+from tests.live import LiveServer
+
+#: (Accept, suffix, rdflib format, media type) of each document format.
+FORMATS = [
+    ("text/turtle", "ttl", "turtle", "text/turtle"),
+    ("application/ld+json", "jsonld", "json-ld", "application/ld+json"),
+    ("application/n-triples", "nt", "nt", "application/n-triples"),
+    ("application/rdf+xml", "rdf", "xml", "application/rdf+xml"),
+]
+
+
+def path_of(iri: URIRef | str) -> str:
+    path = iri_to_path(str(iri), BASE)
+    assert path is not None
+    return path
+
+
+def doc_of(iri: URIRef | str) -> str:
+    return "/doc/" + path_of(iri)[len("/id/") :]
+
+
+@pytest.mark.parametrize(("accept", "ext", "rdf_format", "media_type"), FORMATS)
+def test_every_entity_in_every_format(
+    linked_client: FlaskClient,
+    linked_entities: list[URIRef],
+    accept: str,
+    ext: str,
+    rdf_format: str,
+    media_type: str,
+) -> None:
+    assert len(linked_entities) > 100
+    problems = []
+    for iri in linked_entities:
+        seen = linked_client.get(path_of(iri), headers={"Accept": accept})
+        if seen.status_code != 303 or urlsplit(seen.location).path != f"{doc_of(iri)}.{ext}":
+            problems.append(f"{iri}: {seen.status_code} {seen.location}")
+            continue
+        doc = linked_client.get(f"{doc_of(iri)}.{ext}")
+        if doc.status_code != 200 or doc.mimetype != media_type:
+            problems.append(f"{iri}: {doc.status_code} {doc.content_type}")
+            continue
+        g = Graph().parse(data=doc.data, format=rdf_format)
+        about = (iri, None, None) in g or (None, None, iri) in g
+        topic = (URIRef(BASE + doc_of(iri)[1:]), FOAF.primaryTopic, iri) in g
+        if not (about and topic):
+            problems.append(f"{iri}: about={about} primaryTopic={topic} ({len(g)} triples)")
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_every_entity_has_a_page(linked_client: FlaskClient, linked_entities: list[URIRef]) -> None:
+    problems = []
+    for iri in linked_entities:
+        seen = linked_client.get(path_of(iri), headers={"Accept": "text/html"})
+        assert seen.status_code == 303
+        page = linked_client.get(urlsplit(seen.location).path, headers={"Accept": "text/html"})
+        if page.status_code != 200 or page.mimetype != "text/html":
+            problems.append(f"{iri}: {page.status_code}")
+        elif f"<code>{iri}</code>" not in page.text.replace("&#39;", "'"):
+            problems.append(f"{iri}: IRI not on the page")
+    assert not problems, "\n".join(problems[:20])
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("text/turtle;q=0.5, application/ld+json", "jsonld"),
+        ("application/rdf+xml;q=0.9, text/html;q=0.1", "rdf"),
+        ("application/n-triples, text/turtle;q=0.9", "nt"),
+        ("text/html, application/xhtml+xml, application/xml;q=0.9, */*;q=0.8", None),
+        ("*/*", None),
+        (None, None),
+        ("text/*;q=0.3, text/turtle", "ttl"),
+        ("application/json", "jsonld"),
+    ],
+)
+def test_303_follows_q_values(
+    linked_client: FlaskClient, accept: str | None, expected: str | None
+) -> None:
+    headers = {"Accept": accept} if accept is not None else {}
+    r = linked_client.get("/id/azerbaijan", headers=headers)
+    assert r.status_code == 303
+    assert "Accept" in r.vary
+    want = "/doc/azerbaijan" + (f".{expected}" if expected else "")
+    assert urlsplit(r.location).path == want
+
+
+def test_nothing_acceptable_is_406(linked_client: FlaskClient) -> None:
+    for path in ("/id/azerbaijan", "/doc/azerbaijan"):
+        r = linked_client.get(path, headers={"Accept": "image/png"})
+        assert r.status_code == 406
+        assert r.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_document_is_negotiated_with_vary_and_links(linked_client: FlaskClient) -> None:
+    r = linked_client.get("/doc/nato", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200
+    assert r.mimetype == "text/turtle"
+    assert "Accept" in r.vary
+    link = r.headers["Link"]
+    for ext, media in (("jsonld", "application/ld+json"), ("nt", "application/n-triples")):
+        assert f'</doc/nato.{ext}>; rel="alternate"; type="{media}"' in link
+    page = linked_client.get("/doc/nato", headers={"Accept": "text/html"})
+    assert page.mimetype == "text/html"
+    assert '</doc/nato.ttl>; rel="alternate"; type="text/turtle"' in page.headers["Link"]
+    for ext in ("ttl", "jsonld", "nt", "rdf"):
+        assert f'href="/doc/nato.{ext}"' in page.text
+    html = linked_client.get("/doc/nato.html", headers={"Accept": "text/turtle"})
+    assert html.mimetype == "text/html"
+
+
+def test_etag_and_304(linked_client: FlaskClient) -> None:
+    for path in ("/doc/nato.ttl", "/doc/nato", "/doc/nato.jsonld"):
+        r = linked_client.get(path)
+        tag = r.headers["ETag"]
+        assert tag.startswith('"')
+        again = linked_client.get(path, headers={"If-None-Match": tag})
+        assert again.status_code == 304
+        assert again.data == b""
+        assert again.headers["Access-Control-Allow-Origin"] == "*"
+    turtle = linked_client.get("/doc/nato.ttl").headers["ETag"]
+    assert linked_client.get("/doc/nato.nt").headers["ETag"] != turtle
+
+
+def test_head_has_the_headers_and_no_body(linked_client: FlaskClient) -> None:
+    get = linked_client.get("/doc/nato.ttl")
+    head = linked_client.head("/doc/nato.ttl")
+    assert head.status_code == 200
+    assert head.data == b""
+    assert head.headers["ETag"] == get.headers["ETag"]
+    assert head.headers["Content-Type"] == get.headers["Content-Type"]
+    assert linked_client.head("/id/nato").status_code == 303
+
+
+def test_cors_on_every_response(linked_client: FlaskClient) -> None:
+    for path, status in (("/id/nato", 303), ("/doc/nato", 200), ("/id/no-such-thing", 404)):
+        r = linked_client.get(path)
+        assert r.status_code == status
+        assert r.headers["Access-Control-Allow-Origin"] == "*"
+        assert "Link" in r.headers["Access-Control-Expose-Headers"]
+
+
+@pytest.mark.parametrize("path", ["/id/no-such-thing", "/doc/no-such-thing", "/doc/nope.ttl"])
+def test_unknown_iri_is_404_as_page_or_rdf(linked_client: FlaskClient, path: str) -> None:
+    page = linked_client.get(path, headers={"Accept": "text/html"})
+    assert page.status_code == 404
+    assert page.mimetype == "text/html"
+    assert "no-such-thing" in page.text or "nope" in page.text
+    rdf = linked_client.get(path, headers={"Accept": "text/turtle"})
+    assert rdf.status_code == 404
+    assert rdf.mimetype == "text/turtle"
+    assert len(Graph().parse(data=rdf.data, format="turtle")) == 0
+    js = linked_client.get(path, headers={"Accept": "application/json"})
+    assert js.status_code == 404
+    body = json.loads(js.data)
+    assert body["ok"] is False
+    assert body["status"] == 404
+
+
+ESCAPED = [
+    ID + "genève-café",
+    ID + "a%20b",
+    ID + "x(1)",
+    ID + "o'brien",
+]
+
+
+@pytest.mark.parametrize("iri", ESCAPED)
+def test_iris_that_need_escaping_survive_the_round_trip(
+    linked_client: FlaskClient, iri: str
+) -> None:
+    path = path_of(iri)
+    assert path.isascii()
+    r = linked_client.get(path, headers={"Accept": "text/turtle"})
+    assert r.status_code == 303, path
+    doc = linked_client.get(urlsplit(r.location).path)
+    assert doc.status_code == 200
+    g = Graph().parse(data=doc.data, format="turtle")
+    assert (URIRef(iri), RDFS.label, None) in g
+    page = linked_client.get(doc_of(iri), headers={"Accept": "text/html"})
+    assert page.status_code == 200
+
+
+def test_escaped_links_on_pages_lead_to_their_resources(linked_client: FlaskClient) -> None:
+    page = linked_client.get(doc_of(ID + "genève-café"), headers={"Accept": "text/html"}).text
+    assert 'href="/id/a%20b"' in page
+    r = linked_client.get("/id/a%20b", headers={"Accept": "text/turtle"})
+    g = Graph().parse(data=linked_client.get(urlsplit(r.location).path).data, format="turtle")
+    assert (URIRef(ID + "a%20b"), RDFS.seeAlso, URIRef(ID + "x(1)")) in g
+    assert linked_client.get("/id/a%2520b").status_code == 404  # the IRI …/a%2520b
+
+
+def test_document_holds_cbd_labels_and_evidence(
+    linked_client: FlaskClient, linked_union: Graph
+) -> None:
+    visit = URIRef(ID + "hajiyev-visit-to-nato-headquarters-2020-01-20")
+    g = Graph().parse(data=linked_client.get(doc_of(visit) + ".ttl").data, format="turtle")
+    # every statement of the thing in the data (asserted and inferred)
+    for p, o in linked_union.predicate_objects(visit):
+        assert (visit, p, o) in g
+    # the labels of what it links to
+    for o in linked_union.objects(visit):
+        label = linked_union.value(o, RDFS.label)
+        if label is not None:
+            assert (o, RDFS.label, label) in g
+    # its evidence: the annotation, its target and the quote
+    annotations = set(g.subjects(OA.hasBody, visit))
+    assert annotations
+    exact = {
+        str(q)
+        for a in annotations
+        for t in g.objects(a, OA.hasTarget)
+        for sel in g.objects(t, OA.hasSelector)
+        for q in g.objects(sel, OA.exact)
+    }
+    assert "Hajiyev’s visit to NATO Headquarters on 20 January" in exact
+
+
+def test_nested_skolem_nodes_are_in_the_description(linked_client: FlaskClient) -> None:
+    meeting = URIRef(ID + "nato-russia-military-meeting-in-azerbaijan")
+    g = Graph().parse(data=linked_client.get(doc_of(meeting) + ".nt").data, format="nt")
+    dates = [o for o in g.objects() if isinstance(o, Literal) and str(o) == "2020-01-21"]
+    assert dates  # meeting → interval → end instant → date, three levels down
+
+
+def test_skolem_iris_and_graphs_dereference(
+    linked_client: FlaskClient, linked_union: Graph
+) -> None:
+    genid = next(
+        o for o in linked_union.objects() if isinstance(o, URIRef) and "/.well-known/genid/" in o
+    )
+    r = linked_client.get(path_of(genid), headers={"Accept": "text/turtle"})
+    assert r.status_code == 200
+    assert (genid, None, None) in Graph().parse(data=r.data, format="turtle")
+    graph = linked_client.get("/graph/inferred", headers={"Accept": "text/turtle"})
+    assert graph.status_code == 200
+
+
+def test_a_consumer_can_follow_links_through_the_dataset(
+    linked_client: FlaskClient, linked_union: Graph
+) -> None:
+    """Start from one IRI and follow every id/ link, in JSON-LD, reaching its component."""
+    start = URIRef(ID + "azerbaijan")
+    component = {start}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        neighbours = set(linked_union.objects(node)) | set(linked_union.subjects(None, node))
+        for n in neighbours:
+            if isinstance(n, URIRef) and n.startswith(ID) and n not in component:
+                component.add(n)
+                queue.append(n)
+    reached = {start}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        seen = linked_client.get(path_of(node), headers={"Accept": "application/ld+json"})
+        doc = linked_client.get(urlsplit(seen.location).path)
+        g = Graph().parse(data=doc.data, format="json-ld")
+        for t in set(g.subjects()) | set(g.objects()):
+            if isinstance(t, URIRef) and t.startswith(ID) and t not in reached:
+                reached.add(t)
+                queue.append(t)
+    assert component <= reached
+    assert len(reached) > 100
+
+
+def test_real_server_redirects_with_absolute_location(linked_server: LiveServer) -> None:
+    r = linked_server.request("GET", "/id/azerbaijan", headers={"Accept": "text/turtle"})
+    assert r.status == 303
+    assert r.header("Location") == f"{linked_server.url}/doc/azerbaijan.ttl"
+    assert r.header("Access-Control-Allow-Origin") == "*"
+    doc = linked_server.request("GET", "/doc/azerbaijan.ttl")
+    assert doc.status == 200
+    g = Graph().parse(data=doc.body, format="turtle")
+    assert (URIRef(ID + "azerbaijan"), RDFS.label, Literal("Azerbaijan", lang="en")) in g
+    cached = linked_server.request(
+        "GET", "/doc/azerbaijan.ttl", headers={"If-None-Match": doc.header("ETag") or ""}
+    )
+    assert cached.status == 304
+    escaped = linked_server.request(
+        "GET",
+        "/id/genève-café".replace("è", "%C3%A8").replace("é", "%C3%A9"),
+        headers={"Accept": "application/n-triples"},
+    )
+    assert escaped.status == 303
