@@ -228,7 +228,7 @@ def test_document_holds_cbd_labels_and_evidence(
         for sel in g.objects(t, OA.hasSelector)
         for q in g.objects(sel, OA.exact)
     }
-    assert "Hajiyev’s visit to NATO Headquarters on 20 January" in exact
+    assert "Hajiyev\u2019s visit to NATO Headquarters on 20 January" in exact
 
 
 def test_nested_skolem_nodes_are_in_the_description(linked_client: FlaskClient) -> None:
