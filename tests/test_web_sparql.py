@@ -612,10 +612,10 @@ def test_the_server_answers_others_during_a_slow_query(live_server: LiveServer) 
     )
     slow.start()
     time.sleep(0.2)
-    start = time.monotonic()
     for _ in range(5):
+        start = time.monotonic()
         assert live_server.request("GET", q(SELECT)).status == 200
-    assert time.monotonic() - start < 1.0
+        assert time.monotonic() - start < 1.0
     slow.join()
     assert statuses == [503]
 

@@ -20,7 +20,8 @@ class QueryResult:
         form: ``select``, ``ask``, ``construct`` or ``describe``.
         format: Name of the format of :attr:`body` (see :mod:`diplokg.conneg`).
         body: The serialised results.
-        count: Rows (SELECT), triples (CONSTRUCT/DESCRIBE) or 1 (ASK) in the body.
+        count: Rows (SELECT), triples (CONSTRUCT/DESCRIBE) or 1 (ASK) in the body;
+            -1 when not counted (a SELECT whose own LIMIT is within the cap).
         truncated: Whether the result cap cut the answer.
     """
 

@@ -12,8 +12,8 @@ syntaxes pyoxigraph writes.
 
 from __future__ import annotations
 
+import io
 import itertools
-import json
 import re
 import resource
 from collections.abc import Iterable
@@ -47,7 +47,6 @@ GRAPHS = {
     "trig": ox.RdfFormat.TRIG,
     "nq": ox.RdfFormat.N_QUADS,
 }
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _POSITION = re.compile(r"error at (\d+):(\d+): ?(.*)", re.DOTALL)
 
 
@@ -84,49 +83,59 @@ def graph_sizes(store: ox.Store) -> dict[str, int]:
     return sizes
 
 
-def _term(term: Any) -> dict[str, Any]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out: dict[str, Any] = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    if isinstance(term, ox.Triple):
-        return {
-            "type": "triple",
-            "value": {
-                "subject": _term(term.subject),
-                "predicate": _term(term.predicate),
-                "object": _term(term.object),
-            },
-        }
-    raise TypeError(f"unexpected term {term!r}")
+class _Full(Exception):
+    """Raised inside a serialisation once it has written more rows than the cap."""
 
 
-def _select(solutions: ox.QuerySolutions, fmt: str, cap: int) -> tuple[bytes, int, bool]:
-    names = [v.value for v in solutions.variables]
-    rows = list(itertools.islice(solutions, cap + 1))
-    truncated = len(rows) > cap
-    rows = rows[:cap]
-    bindings = []
-    for row in rows:
-        binding = {}
-        for name in names:
-            value = row[name]
-            if value is not None:
-                binding[name] = _term(value)
-        bindings.append(binding)
-    doc = {"head": {"vars": names}, "results": {"bindings": bindings}}
-    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
-    if fmt != "json":
-        parsed = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
-        body = parsed.serialize(format=RESULTS[fmt])  # type: ignore[assignment]
-    return body, len(rows), truncated
+class _LineCounter(io.RawIOBase):
+    """A sink that counts lines and stops the writer after ``limit`` of them."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.data = bytearray()
+        self.lines = 0
+        self.limit = limit
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, chunk: Any) -> int:
+        data = bytes(chunk)
+        self.data += data
+        self.lines += data.count(b"\n")
+        if self.lines > self.limit:
+            raise _Full
+        return len(data)
+
+
+def _select(
+    solutions: ox.QuerySolutions, fmt: str, cap: int, max_rows: int | None
+) -> tuple[bytes, int, bool]:
+    """Serialise SELECT results, at most ``cap`` rows; says whether it cut.
+
+    When the query's own LIMIT is within the cap, pyoxigraph writes the format
+    directly. Otherwise the rows go through SPARQL TSV, one line per row (line
+    breaks in literals are escaped), whose writer is stopped after ``cap`` rows
+    — which stops the evaluation too — and pyoxigraph converts the kept rows.
+    """
+    if max_rows is not None and max_rows <= cap:
+        body = solutions.serialize(format=RESULTS[fmt])
+        assert body is not None
+        return body, -1, False
+    sink = _LineCounter(cap + 1)  # the header line and cap rows
+    try:
+        solutions.serialize(sink, format=ox.QueryResultsFormat.TSV)  # type: ignore[arg-type]
+        truncated = False
+    except _Full:  # pyoxigraph lets the writer's exception through
+        truncated = True
+    lines = bytes(sink.data).split(b"\n")[: cap + 1]
+    tsv = b"\n".join(lines).rstrip(b"\n") + b"\n"
+    count = max(0, len(tsv.splitlines()) - 1)
+    if fmt == "tsv":
+        return tsv, count, truncated
+    body = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(format=RESULTS[fmt])
+    assert body is not None
+    return body, count, truncated
 
 
 def _graph(
@@ -196,7 +205,7 @@ class Evaluator:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in dataset.named]
         try:
             answer = self.store.query(request.sparql, **kwargs)
-            return self._serialise(answer, plan.form, request)
+            return self._serialise(answer, plan.form, request, plan.max_rows)
         except SyntaxError as error:
             if plan.syntax_error is not None:  # the reference parser's position
                 raise QuerySyntaxError(*plan.syntax_error) from None
@@ -218,7 +227,9 @@ class Evaluator:
                 + conneg.describe(conneg.GRAPH_FORMATS)
             )
 
-    def _serialise(self, answer: Any, form: str | None, request: QueryRequest) -> QueryResult:
+    def _serialise(
+        self, answer: Any, form: str | None, request: QueryRequest, max_rows: int | None = None
+    ) -> QueryResult:
         cap = request.result_cap
         if isinstance(answer, ox.QueryBoolean):
             self._check_format("ask", request)
@@ -229,7 +240,7 @@ class Evaluator:
         if isinstance(answer, ox.QuerySolutions):
             self._check_format("select", request)
             fmt = request.results_format or "json"
-            body, count, truncated = _select(answer, fmt, cap)
+            body, count, truncated = _select(answer, fmt, cap, max_rows)
             return QueryResult("select", fmt, body, count, truncated)
         form = form if form in ("construct", "describe") else "construct"
         self._check_format(form, request)

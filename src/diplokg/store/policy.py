@@ -23,6 +23,7 @@ import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from diplokg.errors import Forbidden
 
@@ -50,12 +51,14 @@ class QueryPlan:
         from_named: IRIs of ``FROM NAMED`` clauses.
         syntax_error: When rdflib could not parse the query: line, column and
             message of its error, used if the engine rejects the query too.
+        max_rows: The query's own top-level ``LIMIT``, when it has one.
     """
 
     form: str | None
     from_default: tuple[str, ...] = ()
     from_named: tuple[str, ...] = ()
     syntax_error: tuple[int, int, str] | None = None
+    max_rows: int | None = None
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,10 @@ def inspect_query(sparql: str) -> QueryPlan:
     clauses = getattr(tree[1], "datasetClause", None) or []
     default = tuple(str(c["default"]) for c in clauses if "default" in c)
     named = tuple(str(c["named"]) for c in clauses if "named" in c)
-    return QueryPlan(QUERY_FORMS.get(tree[1].name), default, named)
+    top: Any = getattr(algebra, "p", None)
+    length = top.get("length") if getattr(top, "name", "") == "Slice" else None
+    max_rows = int(length) if isinstance(length, int) else None
+    return QueryPlan(QUERY_FORMS.get(tree[1].name), default, named, max_rows=max_rows)
 
 
 _TOKEN = re.compile(
