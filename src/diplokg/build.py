@@ -32,11 +32,13 @@ from rdflib import Graph, URIRef
 from rdflib.term import BNode
 
 from diplokg import __version__
+from diplokg.cache import CachedSource, SourceCache
 from diplokg.config import Settings
 from diplokg.consistency import check_consistency
-from diplokg.errors import InputError
+from diplokg.errors import InputError, ProvenanceError
 from diplokg.loading import Project, load_project
-from diplokg.provenance import Evidence, check_provenance
+from diplokg.namespaces import OA
+from diplokg.provenance import Evidence, check_evidence
 from diplokg.reasoning import Reasoning, compute_inferences
 from diplokg.serialise import (
     gzip_bytes,
@@ -67,6 +69,8 @@ class CheckedDataset:
         report: The SHACL report (violations make the check fail; warnings stay here).
         report_graph: The report as RDF, skolemised, for ``validation.ttl``.
         timings: Seconds spent in each step.
+        cache: How many sources the incremental cache answered (``hits``) and how
+            many were parsed, checked and skolemised (``misses``).
     """
 
     project: Project
@@ -76,6 +80,7 @@ class CheckedDataset:
     report: ShaclReport
     report_graph: Graph
     timings: dict[str, float] = field(default_factory=dict)
+    cache: dict[str, int] = field(default_factory=dict)
 
     def counts(self) -> dict[str, Any]:
         """Return the counts recorded in the manifest and printed by the CLI."""
@@ -117,6 +122,65 @@ def _step(timings: dict[str, float], step: str, fn: Callable[[], T]) -> T:
         return fn()
 
 
+def source_cache(settings: Settings) -> SourceCache | None:
+    """Return the incremental build cache of a project, or ``None`` if disabled.
+
+    Args:
+        settings: ``cache`` (empty: no cache; relative: under ``root``) and ``base``.
+
+    Returns:
+        The cache.
+    """
+    if not settings.cache:
+        return None
+    path = Path(settings.cache)
+    return SourceCache(path if path.is_absolute() else settings.root / path, settings.base)
+
+
+def _check_provenance(project: Project) -> dict[str, list[Evidence]]:
+    """Check the evidence of every data graph not taken from the cache.
+
+    Returns:
+        The verified evidence of each graph, cached ones included, by graph name.
+
+    Raises:
+        ProvenanceError: Listing every problem (see :func:`diplokg.provenance.check_provenance`).
+    """
+    texts = project.source_texts()
+    evidence: dict[str, list[Evidence]] = {}
+    problems: list[str] = []
+    for name in project.data_graph_names():
+        if name in project.cached:
+            evidence[name] = project.cached[name].evidence
+            continue
+        report = check_evidence(project.graphs[name], texts, project.base)
+        evidence[name] = report.evidence
+        problems += [f"graph/{name}: {p}" for p in report.problems]
+    if problems:
+        raise ProvenanceError(problems)
+    return evidence
+
+
+def _fill_cache(
+    cache: SourceCache,
+    project: Project,
+    graphs: dict[str, Graph],
+    evidence: dict[str, list[Evidence]],
+) -> None:
+    """Store the checked, skolemised graph of every source the cache did not answer."""
+    digests = cache.digests(project.sources)
+    for source in project.sources:
+        name = f"facts/{source.id}"
+        if name in project.cached:
+            continue
+        quoted = {str(s) for s in project.graphs[name].objects(None, OA.hasSource)}
+        entry = CachedSource(
+            graphs[name], evidence[name], {s: digests[s] for s in sorted(quoted) if s in digests}
+        )
+        cache.store(project.root, source, entry)
+    cache.prune({s.id for s in project.sources})
+
+
 def check_project(settings: Settings) -> CheckedDataset:
     """Run every check of the build, writing nothing.
 
@@ -134,18 +198,24 @@ def check_project(settings: Settings) -> CheckedDataset:
     """
     timings: dict[str, float] = {}
     base = settings.base
-    project = _step(timings, "parse", lambda: load_project(settings))
-    evidence = _step(timings, "provenance", lambda: check_provenance(project))
+    cache = source_cache(settings)
+    project = _step(timings, "parse", lambda: load_project(settings, cache))
+    by_graph = _step(timings, "provenance", lambda: _check_provenance(project))
+    evidence = [e for name in sorted(by_graph) for e in by_graph[name]]
 
     shapes_ids: dict[BNode, URIRef] = {}
 
     def skolemise_all() -> dict[str, Graph]:
         return {
-            name: skolemise(g, base, shapes_ids if name == "shapes" else None)
+            name: g
+            if name in project.cached  # already skolemised
+            else skolemise(g, base, shapes_ids if name == "shapes" else None)
             for name, g in project.graphs.items()
         }
 
     graphs = _step(timings, "skolemise", skolemise_all)
+    if cache is not None:
+        _step(timings, "cache", lambda: _fill_cache(cache, project, graphs, by_graph))
     inputs = [graphs["ontology"], *(graphs[n] for n in project.data_graph_names())]
     reasoning = _step(
         timings, "reason", lambda: compute_inferences(inputs, base, settings.reasoner)
@@ -175,7 +245,11 @@ def check_project(settings: Settings) -> CheckedDataset:
         return describe_dataset(graphs, base, ids, project.input_digest, __version__)
 
     graphs["meta"] = _step(timings, "void", meta)
-    return CheckedDataset(project, graphs, evidence, reasoning, report, report_graph, timings)
+    hits = len(project.cached)
+    counts = {"hits": hits, "misses": len(project.sources) - hits}
+    return CheckedDataset(
+        project, graphs, evidence, reasoning, report, report_graph, timings, counts
+    )
 
 
 def render_files(checked: CheckedDataset) -> dict[str, bytes]:

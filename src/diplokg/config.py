@@ -54,6 +54,10 @@ class Settings:
         "reasonable",
         "OWL 2 RL reasoner of the build: reasonable (fast, same output) or owlrl (the reference).",
     )
+    cache: str = setting(
+        ".diplokg-cache",
+        "Incremental build cache directory, under the root when relative (empty: no cache).",
+    )
     host: str = setting("127.0.0.1", "Address `diplokg serve` listens on.")
     port: int = setting(8000, "TCP port `diplokg serve` listens on.")
     public_url: str = setting(

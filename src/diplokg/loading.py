@@ -23,6 +23,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.parsers.notation3 import BadSyntax
@@ -32,6 +33,9 @@ from diplokg.config import CANONICAL_BASE, Settings
 from diplokg.errors import FileSyntaxError, InputError, NotFound
 from diplokg.namespaces import SCHEMA, XSD, graph_iri, project_namespaces
 from diplokg.sources import Source, discover_sources
+
+if TYPE_CHECKING:
+    from diplokg.cache import CachedSource, SourceCache
 
 ONTOLOGY_FILE = Path("ontology/diplokg.ttl")
 ALIGNMENT_FILE = Path("ontology/alignment.ttl")
@@ -56,6 +60,8 @@ class Project:
             with ``graphs["shapes"]``).
         ontology_shapes: The shapes of ``ontology/shapes/ontology.ttl``.
         input_digest: sha256 over the paths and bytes of every input file.
+        cached: The facts graphs taken from the incremental build cache, by name: their
+            graphs in ``graphs`` are already checked and skolemised.
     """
 
     base: str
@@ -66,6 +72,7 @@ class Project:
     data_shapes: Graph = field(default_factory=Graph)
     ontology_shapes: Graph = field(default_factory=Graph)
     input_digest: str = ""
+    cached: dict[str, CachedSource] = field(default_factory=dict)
 
     def source_texts(self) -> dict[URIRef, str]:
         """Return the text of every source by its IRI ``{base}id/{id}``."""
@@ -214,11 +221,13 @@ def digest_files(root: Path, files: Iterable[Path]) -> str:
     return "sha256:" + h.hexdigest()
 
 
-def load_project(settings: Settings) -> Project:
+def load_project(settings: Settings, cache: SourceCache | None = None) -> Project:
     """Parse every input of a project and assemble its named graphs.
 
     Args:
         settings: Where the project is (``root``) and which base to publish under.
+        cache: The incremental build cache, if any: a source with a trusted entry
+            is not parsed, its checked and skolemised graph is taken from the cache.
 
     Returns:
         The project, every graph rewritten to ``settings.base``.
@@ -254,12 +263,20 @@ def load_project(settings: Settings) -> Project:
     shape_graphs = {rel: parse(rel) for rel in files["shapes"]}
     graphs["shapes"] = _merge("shapes", base, shape_graphs.values())
 
+    cached: dict[str, CachedSource] = {}
+    digests = cache.digests(sources) if cache is not None else {}
     for source in sources:
         name = f"facts/{source.id}"
         files[name] = [source.metadata_path, source.text_path]
-        parts = [parse(source.metadata_path)]
         if source.facts_path is not None:
             files[name].append(source.facts_path)
+        entry = cache.load(root, source, digests) if cache is not None else None
+        if entry is not None:
+            cached[name] = entry
+            graphs[name] = entry.graph
+            continue
+        parts = [parse(source.metadata_path)]
+        if source.facts_path is not None:
             parts.append(parse(source.facts_path))
         graph = _merge(name, base, parts)
         graph.add((ns.id[source.id], SCHEMA.text, Literal(source.text)))
@@ -279,4 +296,5 @@ def load_project(settings: Settings) -> Project:
         data_shapes=shape_graphs[DATA_SHAPES_FILE],
         ontology_shapes=shape_graphs[ONTOLOGY_SHAPES_FILE],
         input_digest=digest_files(root, input_files(root)),
+        cached=cached,
     )

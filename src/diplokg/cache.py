@@ -1,0 +1,240 @@
+"""The incremental build cache: what depends on one source only, kept by content hash.
+
+For each source ``{id}`` the build caches the work that depends on that source's
+files alone: parsing ``data/sources/{id}.ttl`` and ``data/facts/{id}.ttl``,
+rewriting them to the configured base, adding the text, checking every evidence
+quote (:mod:`diplokg.provenance`) and skolemising the graph (:mod:`diplokg.skolem`,
+whose IRIs depend only on the graph and its name). Adding one source to a large
+project then parses, checks and skolemises only that source.
+
+An entry is trusted only if all of these hold, otherwise it is ignored and
+recomputed (and overwritten):
+
+- its key matches: sha256 over the cache format, the diplokg version, the code of
+  the modules whose output is cached, the rdflib version, the base, the source id
+  and the bytes of the source's three files;
+- the texts of the *other* sources its quotes point to are unchanged (an
+  annotation may quote another source; their text digests are stored with the entry);
+- its content matches the sha256 recorded beside it and decodes to triples.
+
+Only sources that passed the provenance check are stored. Entries are written
+atomically (a temporary file renamed over the old one), one file per source id
+under ``{cache}/sources/``, so the cache does not grow with edits; entries of
+sources that no longer exist are removed after a build.
+
+Not cached, because they span sources: the ontology, shapes and background (small,
+parsed every time), the OWL 2 RL closure of the union, the consistency checks, the
+SHACL validation of the union and the serialisations. Reasoning per source is not
+sound in general here: transitive properties (``dkg:partOf``), property chains
+(``dkg:statedIn``, ``dkg:holds``…) and functional properties join triples that may
+come from different sources.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import rdflib
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
+
+from diplokg import __version__
+from diplokg.provenance import Evidence
+from diplokg.sources import Source
+
+#: Bump when the layout of an entry changes.
+FORMAT = "diplokg-source-cache/1"
+
+#: The modules whose output an entry holds: a change to any of them invalidates every entry.
+_CODE = ("cache.py", "loading.py", "provenance.py", "skolem.py", "sources.py", "namespaces.py")
+
+Triple = tuple[Node, Node, Node]
+
+
+def code_digest() -> str:
+    """Return the sha256 of the modules whose output the cache holds."""
+    here = Path(__file__).parent
+    h = hashlib.sha256()
+    for name in _CODE:
+        h.update(name.encode() + b"\0" + (here / name).read_bytes())
+    return h.hexdigest()
+
+
+def text_digest(text: str) -> str:
+    """Return the sha256 of a source text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _enc(term: Node) -> Any:
+    if isinstance(term, URIRef):
+        return str(term)
+    if isinstance(term, Literal):
+        return [str(term), str(term.datatype or ""), term.language or ""]
+    raise TypeError(f"cannot cache {term!r}: only IRIs and literals (skolemise first)")
+
+
+def _enc_evidence(e: Evidence) -> list[Any]:
+    bodies = [_enc(b) for b in e.bodies]
+    return [_enc(e.annotation), bodies, str(e.source), e.start, e.end, e.exact]
+
+
+def _dec(value: Any) -> Node:
+    if isinstance(value, str):
+        return URIRef(value)
+    text, datatype, lang = value
+    if not (isinstance(text, str) and isinstance(datatype, str) and isinstance(lang, str)):
+        raise TypeError("malformed literal")
+    return Literal(text, datatype=URIRef(datatype) if datatype else None, lang=lang or None)
+
+
+@dataclass
+class CachedSource:
+    """The cached work of one source.
+
+    Attributes:
+        graph: The source's named graph, skolemised.
+        evidence: Its verified evidence quotes.
+        quoted: The other sources its quotes point to: source IRI → text sha256.
+    """
+
+    graph: Graph
+    evidence: list[Evidence]
+    quoted: dict[str, str]
+
+
+class SourceCache:
+    """A directory of per-source cache entries.
+
+    Args:
+        directory: The cache directory (created when first written).
+        base: The dataset namespace the graphs are written in.
+    """
+
+    def __init__(self, directory: Path, base: str) -> None:
+        self.directory = directory
+        self.base = base
+        self._code = code_digest()
+        self.hits: list[str] = []
+        self.misses: list[str] = []
+
+    def digests(self, sources: list[Source]) -> dict[str, str]:
+        """Return the sha256 of every source text, by source IRI ``{base}id/{id}``."""
+        return {f"{self.base}id/{s.id}": text_digest(s.text) for s in sources}
+
+    def path(self, source_id: str) -> Path:
+        """Return the entry file of a source."""
+        return self.directory / "sources" / f"{source_id}.json"
+
+    def key(self, root: Path, source: Source) -> str:
+        """Return the key of a source's entry: a hash of everything its work depends on.
+
+        Args:
+            root: The project directory.
+            source: The source.
+
+        Returns:
+            The hex sha256.
+        """
+        h = hashlib.sha256()
+        parts = [FORMAT, __version__, self._code, rdflib.__version__, self.base, source.id]
+        h.update("\0".join(parts).encode("utf-8"))
+        for rel in (source.metadata_path, source.facts_path):
+            data = (root / rel).read_bytes() if rel is not None else b""
+            h.update(b"\0%d\0" % len(data) + data)
+        h.update(b"\0text\0" + source.text.encode("utf-8"))
+        return h.hexdigest()
+
+    def load(self, root: Path, source: Source, texts: dict[str, str]) -> CachedSource | None:
+        """Return a source's entry if it can be trusted, else ``None``.
+
+        Args:
+            root: The project directory.
+            source: The source.
+            texts: The sha256 of every current source text, by source IRI.
+
+        Returns:
+            The entry, or ``None`` if missing, stale, corrupt or for another key.
+        """
+        entry = self._read(self.path(source.id), self.key(root, source), texts)
+        (self.hits if entry is not None else self.misses).append(source.id)
+        return entry
+
+    def _read(self, path: Path, key: str, texts: dict[str, str]) -> CachedSource | None:
+        try:
+            with open(path, "rb") as f:
+                header = json.loads(f.readline())
+                body = f.read()
+            if header.get("format") != FORMAT or header.get("key") != key:
+                return None
+            if header.get("sha256") != hashlib.sha256(body).hexdigest():
+                return None
+            data = json.loads(body)
+            quoted = dict(data["quoted"])
+            if any(texts.get(iri) != digest for iri, digest in quoted.items()):
+                return None
+            graph = Graph(identifier=URIRef(data["graph"]), bind_namespaces="none")
+            for s, p, o in data["triples"]:
+                graph.add((_dec(s), _dec(p), _dec(o)))
+            evidence = [
+                Evidence(_dec(a), tuple(_dec(b) for b in bodies), URIRef(src), start, end, exact)
+                for a, bodies, src, start, end, exact in data["evidence"]
+            ]
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None  # missing or corrupt: recompute
+        return CachedSource(graph, evidence, quoted)
+
+    def store(self, root: Path, source: Source, entry: CachedSource) -> None:
+        """Write a source's entry atomically (a failure to write is not an error).
+
+        Args:
+            root: The project directory.
+            source: The source.
+            entry: The skolemised graph, the evidence and the quoted sources' digests.
+        """
+        try:
+            data = {
+                "graph": str(entry.graph.identifier),
+                "triples": [[_enc(s), _enc(p), _enc(o)] for s, p, o in entry.graph],
+                "evidence": [_enc_evidence(e) for e in entry.evidence],
+                "quoted": entry.quoted,
+            }
+        except TypeError:
+            return  # a term that cannot be cached (a blank node): recompute next time
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        header = {
+            "format": FORMAT,
+            "key": self.key(root, source),
+            "sha256": hashlib.sha256(body).hexdigest(),
+        }
+        path = self.path(source.id)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{source.id}.", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(json.dumps(header).encode("utf-8") + b"\n" + body)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            return
+
+    def prune(self, source_ids: set[str]) -> None:
+        """Remove the entries of sources that no longer exist.
+
+        Args:
+            source_ids: The ids of the current sources.
+        """
+        folder = self.directory / "sources"
+        if not folder.is_dir():
+            return
+        for path in folder.glob("*.json"):
+            if path.stem not in source_ids:
+                path.unlink(missing_ok=True)
