@@ -269,3 +269,23 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
     except OSError:
         return True
+
+
+def test_a_query_over_the_memory_limit_gets_500_and_the_pool_recovers() -> None:
+    s = MemoryStore(DUMP, evaluators=1, memory_mb=300)
+    try:
+        hungry = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } ORDER BY ?a ?c ?f"
+        with pytest.raises(errors.EvaluationError, match="out of memory"):
+            s.query(QueryRequest(hungry, result_cap=10), 30)
+        assert s.query(QueryRequest("ASK { ?s ?p ?o }"), 10).body.endswith(b"true}")
+    finally:
+        s.close()
+
+
+def test_an_evaluator_that_cannot_load_stops_start_up(tmp_path: Path) -> None:
+    with pytest.raises(errors.EvaluationError, match="memory limit"):
+        MemoryStore(DUMP, evaluators=1, memory_mb=64)
+    broken = tmp_path / "diplokg.nq"
+    broken.write_text("<a> <b> .\n")
+    with pytest.raises(errors.InputError, match="cannot load"):
+        MemoryStore(broken, evaluators=1)

@@ -61,7 +61,13 @@ class _Worker:
             return True
         if not self.conn.poll(max(0.0, deadline - time.monotonic())):
             return False
-        message = self.conn.recv()
+        try:
+            message = self.conn.recv()
+        except (EOFError, OSError):
+            raise errors.EvaluationError(
+                "the query evaluator died while loading the dataset"
+                " (is the query memory limit too low for it?)"
+            ) from None
         if message[0] != "ready":
             raise errors.InputError(str(message[1]))
         self.sizes = message[1]
@@ -141,9 +147,14 @@ class EvaluatorPool:
                 "every query evaluator is busy; try again shortly", retry
             ) from None
         try:
-            if not worker.wait_ready(deadline):
-                self._idle.put(worker)
-                raise errors.ServiceUnavailable("the query evaluator is still starting", retry)
+            ready = worker.wait_ready(deadline)
+        except errors.DiploKGError:
+            self._replace(worker)
+            raise
+        if not ready:
+            self._idle.put(worker)
+            raise errors.ServiceUnavailable("the query evaluator is still starting", retry)
+        try:
             worker.conn.send(request)
             if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
                 self._replace(worker)
@@ -151,14 +162,12 @@ class EvaluatorPool:
                     f"the query was stopped after the {timeout:g} s time limit", retry
                 )
             reply = worker.conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
+        except (EOFError, OSError):
             self._replace(worker)
             raise errors.EvaluationError(
-                "the query evaluator failed on this query (it was restarted)"
+                "the query evaluator stopped on this query (out of memory, or a crash);"
+                " it was replaced"
             ) from None
-        except errors.InputError:
-            self._replace(worker)
-            raise
         self._idle.put(worker)
         if reply[0] == "ok":
             result: QueryResult = reply[1]
