@@ -325,7 +325,7 @@ def _page(proto: ProtocolRequest | None, choice: Choice | None) -> Response:
         False, conneg.RESULTS_FORMATS[0], conneg.by_name("nt", conneg.GRAPH_FORMATS)
     )
     query_request = _request_for(proto, page_choice)
-    etag = _etag(store.version, query_request, "page")
+    etag = _etag(store.version, query_request, "page", examples, settings.public_url)
     cached = _not_modified(etag)
     if cached is not None:
         return cached
