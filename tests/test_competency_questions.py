@@ -270,12 +270,7 @@ CHECK_FILES = sorted(CHECKS.glob("*.rq"))
 KNOWN_DATA_GAPS: dict[str, str] = {}
 
 #: Checks that the real data does not pass yet: file stem -> why (strict xfails, likewise).
-KNOWN_CHECK_FAILURES: dict[str, str] = {
-    "undeclared-external-term-violation": (
-        "data/sources/azernews-2020-01-21-azerbaijan-nato.ttl uses dcterms:format, "
-        "which ontology/alignment.ttl does not declare"
-    ),
-}
+KNOWN_CHECK_FAILURES: dict[str, str] = {}
 
 
 def expected_path(query: Path) -> Path | None:
