@@ -1,0 +1,132 @@
+"""diplokg.describe: descriptions read through any store, quotes in their sentences."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from rdflib import Dataset, Graph, Literal, URIRef
+
+from diplokg.build import BuildResult
+from diplokg.describe import Evidence, Reader, describe, passage
+from diplokg.store.memory import MemoryStore
+from tests.linked import BASE, ID, RdflibStore
+
+TEXT = (
+    "date 2020-01-21 By A. Writer\n\n"
+    "The first sentence ends here. The second one, with a quote in it, goes on. "
+    "“A quoted sentence!” said someone.\nA line without a stop\nLast one?"
+)
+
+
+def ev(quote: str, start: int | None = None, end: int | None = None) -> Evidence:
+    return Evidence(URIRef(ID + "x"), URIRef(ID + "ev"), URIRef(ID + "src"), quote, start, end)
+
+
+def test_passage_widens_to_the_sentence() -> None:
+    start = TEXT.index("with a quote")
+    p = passage(TEXT, ev("with a quote", start, start + len("with a quote")))
+    assert p.before == "The second one, "
+    assert p.quote == "with a quote"
+    assert p.after == " in it, goes on."
+
+
+def test_passage_of_a_whole_sentence_is_the_sentence() -> None:
+    quote = "The first sentence ends here."
+    start = TEXT.index(quote)
+    p = passage(TEXT, ev(quote, start, start + len(quote)))
+    assert (p.before, p.quote, p.after) == ("", quote, "")
+
+
+def test_passage_stops_at_line_ends_and_quotes() -> None:
+    p = passage(TEXT, ev("without", TEXT.index("without"), TEXT.index("without") + 7))
+    assert p.before == "A line "
+    assert p.after == " a stop"
+    p = passage(TEXT, ev("said", TEXT.index("said"), TEXT.index("said") + 4))
+    assert p.before == ""
+    assert p.after == " someone."
+
+
+def test_passage_with_wrong_offsets_finds_the_quote() -> None:
+    p = passage(TEXT, ev("goes on", 0, 7))
+    assert p.quote == "goes on"
+    assert p.before.endswith("in it, ")
+
+
+def test_passage_without_text_or_quote_is_the_quote() -> None:
+    assert passage(None, ev("anything")).quote == "anything"
+    p = passage(TEXT, ev("not in the text"))
+    assert (p.before, p.quote, p.after) == ("", "not in the text", "")
+
+
+@pytest.fixture(scope="module")
+def tiny_stores(built: BuildResult) -> Iterator[tuple[Reader, Reader]]:
+    """The tiny fixture project answered by rdflib's engine (the reference) and by Oxigraph."""
+    ds = Dataset()
+    ds.parse(built.dist / "diplokg.trig", format="trig")
+    oxigraph = MemoryStore(built.dist / "diplokg.nq", evaluators=1)
+    yield Reader(RdflibStore(ds), BASE, 60), Reader(oxigraph, BASE, 60)
+    oxigraph.close()
+
+
+@pytest.fixture(scope="module")
+def oxigraph(linked_app: Flask) -> Reader:
+    return Reader(linked_app.extensions["diplokg"]["store"], BASE, 60)
+
+
+def _normalised(graph: Graph) -> set[tuple[object, ...]]:
+    """Triples with literals by value: an engine may write 2.0 as 2 or 2.0E0."""
+
+    def norm(t: object) -> object:
+        if isinstance(t, Literal):
+            return ("literal", t.value if t.value is not None else str(t), t.datatype, t.language)
+        return t
+
+    return {(s, p, norm(o)) for s, p, o in graph}
+
+
+TINY = ["ana-petrovic", "visit-2021-02-01", "ev-visit", "geneve", "tiny-news", "example-mission"]
+
+
+@pytest.mark.parametrize("slug", TINY)
+def test_descriptions_do_not_depend_on_the_backend(
+    tiny_stores: tuple[Reader, Reader], slug: str
+) -> None:
+    reference, oxigraph = tiny_stores
+    iri = URIRef(ID + slug)
+    doc = URIRef(BASE + "doc/" + slug)
+    a, b = describe(reference, iri), describe(oxigraph, iri)
+    assert len(a.graph(doc)) > 3
+    assert _normalised(a.graph(doc)) == _normalised(b.graph(doc))
+    assert a.evidence == b.evidence
+    assert [s.inferred for s in a.outgoing] == [s.inferred for s in b.outgoing]
+    assert a.same_as == b.same_as
+    assert a.texts == b.texts
+
+
+def test_description_marks_inferred_statements(oxigraph: Reader) -> None:
+    d = describe(oxigraph, URIRef(ID + "azerbaijan"))
+    inferred = {str(s.predicate).rsplit("#", 1)[-1] for s in d.outgoing if s.inferred}
+    asserted = {str(s.predicate).rsplit("#", 1)[-1] for s in d.outgoing if not s.inferred}
+    assert "participatedIn" in inferred
+    assert "label" in asserted
+    assert d.same_as[URIRef("http://www.wikidata.org/entity/Q227")]
+
+
+def test_description_of_an_unknown_iri_is_empty(oxigraph: Reader) -> None:
+    d = describe(oxigraph, URIRef(ID + "no-such-thing"))
+    assert not d.outgoing
+    assert not d.incoming
+    assert len(d.graph()) == 0
+
+
+def test_evidence_of_the_facts_around_an_entity(oxigraph: Reader) -> None:
+    d = describe(oxigraph, URIRef(ID + "azerbaijan"))
+    bodies = {e.body for e in d.evidence}
+    assert URIRef(ID + "azerbaijan") in bodies
+    assert URIRef(ID + "azerbaijan-isaf-participation") in bodies
+    for e in d.evidence:
+        text = d.texts[e.source]
+        assert e.start is not None
+        assert text[e.start : e.end] == e.exact
