@@ -113,15 +113,18 @@ def path_to_iri(raw_path: str, base: str) -> str:
         else:
             out.append(data[i])
             i += 1
-    text = out.decode("utf-8", "replace")
-    text = "".join(
-        c if (ord(c) > 0x20 and c not in '<>"{}|\\^`' and ord(c) != 0x7F) else _pct(c) for c in text
-    )
-    return base + text
+    # Octets that are not UTF-8 stay percent-encoded (surrogateescape keeps them apart).
+    text = out.decode("utf-8", "surrogateescape")
+    return base + "".join(_iri_char(c) for c in text)
 
 
-def _pct(c: str) -> str:
-    return "".join(f"%{b:02X}" for b in c.encode("utf-8"))
+def _iri_char(c: str) -> str:
+    code = ord(c)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"%{code - 0xDC00:02X}"
+    if code <= 0x20 or code == 0x7F or c in '<>"{}|\\^`':
+        return "".join(f"%{b:02X}" for b in c.encode("utf-8"))
+    return c
 
 
 def raw_path() -> str:
