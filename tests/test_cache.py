@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from diplokg.build import build, check_project, render_files, source_cache
+from diplokg.build import build, check_project, render_files, source_cache, warm_cache
 from diplokg.cache import FORMAT, SourceCache
-from diplokg.errors import ProvenanceError
+from diplokg.errors import InputError, ProvenanceError
 
 from .conftest import PROJECT, settings_for, snapshot
 
@@ -214,3 +214,17 @@ def test_entries_of_removed_sources_are_pruned(project: Path) -> None:
 def test_no_cache_writes_nothing(project: Path) -> None:
     build(settings_for(project, cache=""))
     assert not (project / ".diplokg-cache").exists()
+
+
+def test_warm_cache_fills_the_cache_without_building(
+    project: Path, expected: dict[str, bytes]
+) -> None:
+    add_brief(project)
+    assert warm_cache(settings_for(project)) == {"hits": 0, "misses": 2}
+    assert warm_cache(settings_for(project)) == {"hits": 2, "misses": 0}
+    (project / "data/sources/tiny-brief.txt").unlink()
+    (project / "data/sources/tiny-brief.ttl").unlink()
+    (project / "data/facts/tiny-brief.ttl").unlink()
+    assert rendered(project, hits=1, misses=0) == expected
+    with pytest.raises(InputError, match="no cache"):
+        warm_cache(settings_for(project, cache=""))

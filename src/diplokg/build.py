@@ -181,6 +181,33 @@ def _fill_cache(
     cache.prune({s.id for s in project.sources})
 
 
+def warm_cache(settings: Settings) -> dict[str, int]:
+    """Fill the incremental cache: parse, check provenance and skolemise, nothing more.
+
+    Args:
+        settings: Project root, base and cache directory.
+
+    Returns:
+        The cache ``hits`` and ``misses``.
+
+    Raises:
+        InputError: No cache is configured, or a file is missing or does not parse.
+        ProvenanceError: An evidence quote does not match its source.
+    """
+    cache = source_cache(settings)
+    if cache is None:
+        raise InputError("no cache directory configured (DIPLOKG_CACHE is empty)")
+    project = load_project(settings, cache)
+    by_graph = _check_provenance(project)
+    graphs = {
+        name: g if name in project.cached else skolemise(g, settings.base)
+        for name, g in project.graphs.items()
+        if name.startswith("facts/")
+    }
+    _fill_cache(cache, project, graphs, by_graph)
+    return {"hits": len(project.cached), "misses": len(project.sources) - len(project.cached)}
+
+
 def check_project(settings: Settings) -> CheckedDataset:
     """Run every check of the build, writing nothing.
 
