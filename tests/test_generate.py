@@ -33,7 +33,7 @@ def tree(root: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
     root = tmp_path_factory.mktemp("synth")
-    return root, generate(root, 3_000, seed=7)
+    return root, generate(root, 2_500, seed=7)
 
 
 def test_the_generated_project_passes_validate(small: tuple[Path, dict[str, int]]) -> None:
