@@ -27,7 +27,10 @@ parsed every time), the OWL 2 RL closure of the union, the consistency checks, t
 SHACL validation of the union and the serialisations. Reasoning per source is not
 sound in general here: transitive properties (``dkg:partOf``), property chains
 (``dkg:statedIn``, ``dkg:holds``…) and functional properties join triples that may
-come from different sources.
+come from different sources, and the closure of the union is not the union of the
+closures. Nor is SHACL per source: ``sh:class`` constraints, the SPARQL targets and
+the SPARQL constraints of ``ontology/shapes/data.ttl`` look at entities declared
+by other sources and at inferences over the union, so the whole union is validated.
 """
 
 from __future__ import annotations
