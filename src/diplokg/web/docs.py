@@ -395,8 +395,28 @@ def _terms(g: Graph, node: Node, prop: URIRef) -> list[str]:
     return sorted(rdfview.display(o) for o in g.objects(node, prop))
 
 
-def constraint_words(g: Graph, node: Node) -> list[str]:
-    """The constraints of a shape (node or property) as sentences."""
+def _anonymous(node: Node) -> bool:
+    return not isinstance(node, URIRef) or "/.well-known/genid/" in node
+
+
+def shape_words(g: Graph, shape: Node, depth: int = 0) -> str:
+    """A shape used inside another (``sh:node``, ``sh:or``…): its name, or its constraints."""
+    if not _anonymous(shape) or depth > 3:
+        return "shape " + rdfview.display(shape)
+    parts = constraint_words(g, shape, depth + 1)
+    own_path = g.value(shape, SH.path)
+    if own_path is not None:
+        parts = [f"{path_words(g, own_path)} with {', '.join(parts) if parts else 'any value'}"]
+    for ps in sorted(g.objects(shape, SH.property), key=str):
+        path = g.value(ps, SH.path)
+        words = constraint_words(g, ps, depth + 1)
+        where = path_words(g, path) if path is not None else "(no path)"
+        parts.append(f"{where} with {', '.join(words) if words else 'any value'}")
+    return "(" + "; ".join(parts) + ")" if parts else "(any node)"
+
+
+def constraint_words(g: Graph, node: Node, depth: int = 0) -> list[str]:
+    """The constraints of a shape (node or property) as phrases about its values."""
     words = []
     lo, hi = g.value(node, SH.minCount), g.value(node, SH.maxCount)
     if lo is not None and hi is not None:
@@ -410,8 +430,8 @@ def constraint_words(g: Graph, node: Node) -> list[str]:
         SH["class"]: "values that are instances of {}",
         SH.nodeKind: "values of node kind {}",
         SH.hasValue: "the value {} among the values",
-        SH.minInclusive: "values ≥ {}",
-        SH.maxInclusive: "values ≤ {}",
+        SH.minInclusive: "values \u2265 {}",
+        SH.maxInclusive: "values \u2264 {}",
         SH.minExclusive: "values > {}",
         SH.maxExclusive: "values < {}",
         SH.minLength: "values at least {} characters long",
@@ -421,8 +441,6 @@ def constraint_words(g: Graph, node: Node) -> list[str]:
         SH.equals: "the same values as {}",
         SH.disjoint: "no value in common with {}",
         SH.lessThan: "values less than those of {}",
-        SH.node: "values that conform to shape {}",
-        SH.qualifiedValueShape: "values conforming to {}",
     }
     for prop, template in simple.items():
         for value in sorted(g.objects(node, prop), key=str):
@@ -431,6 +449,14 @@ def constraint_words(g: Graph, node: Node) -> list[str]:
             else:
                 text = rdfview.display(value)
             words.append(template.format(text))
+    for value in sorted(g.objects(node, SH.node), key=str):
+        words.append(f"values that conform to {shape_words(g, value, depth)}")
+    for value in sorted(g.objects(node, SH.qualifiedValueShape), key=str):
+        qlo, qhi = g.value(node, SH.qualifiedMinCount), g.value(node, SH.qualifiedMaxCount)
+        count = " and ".join(
+            t for t in (f"at least {qlo}" if qlo else "", f"at most {qhi}" if qhi else "") if t
+        )
+        words.append(f"{count or 'some'} values conforming to {shape_words(g, value, depth)}")
     for value in g.objects(node, SH["in"]):
         items = ", ".join(rdfview.display(v) for v in Collection(g, value))
         words.append(f"values among: {items}")
@@ -438,15 +464,33 @@ def constraint_words(g: Graph, node: Node) -> list[str]:
         words.append("at most one value per language")
     if (node, SH.closed, Literal(True)) in g:
         words.append("no properties other than those declared")
-    for logic, name in (
-        (SH["not"], "not"),
-        (SH["or"], "or"),
-        (SH["and"], "and"),
-        (SH.xone, "xone"),
-    ):
-        if g.value(node, logic) is not None:
-            words.append(f"a logical constraint ({name}) over other shapes")
+    for name, joiner in (("or", " or "), ("and", " and "), ("xone", " or exactly one of ")):
+        for members in g.objects(node, SH[name]):
+            shapes = [shape_words(g, m, depth) for m in Collection(g, members)]
+            lead = {"or": "either ", "and": "all of ", "xone": "exactly one of "}[name]
+            words.append(lead + (", " if name != "or" else joiner).join(shapes))
+    for negated in g.objects(node, SH["not"]):
+        words.append(f"not {shape_words(g, negated, depth)}")
     return words
+
+
+_NODE_PHRASES = (
+    ("values matching", "match"),
+    ("values that are instances of", "be an instance of"),
+    ("values of node kind", "be of node kind"),
+    ("values of datatype", "be of datatype"),
+    ("values among:", "be one of:"),
+    ("values that conform to", "conform to"),
+    ("values ", "be "),
+)
+
+
+def _about_node(phrase: str) -> str:
+    """A phrase about values, said of the focus node itself."""
+    for old, new in _NODE_PHRASES:
+        if phrase.startswith(old):
+            return new + phrase[len(old) :]
+    return phrase
 
 
 @dataclass
@@ -490,9 +534,14 @@ def shapes_context(g: Graph, reader: Reader) -> dict[str, object]:
                 text.format(rdfview.display(o)) for o in sorted(g.objects(node, prop), key=str)
             ]
         requirements = []
-        own = constraint_words(g, node)
-        if own:
-            requirements.append("The node itself must have " + "; ".join(own) + ".")
+        own_path = g.value(node, SH.path)
+        if own_path is not None:  # a property shape with a target of its own
+            own = constraint_words(g, node)
+            requirements.append(f"{path_words(g, own_path)}: " + "; ".join(own or ["any value"]))
+        else:
+            own = [_about_node(w) for w in constraint_words(g, node)]
+            if own:
+                requirements.append("The node itself must " + "; and ".join(own) + ".")
         for ps in sorted(g.objects(node, SH.property), key=str):
             path = g.value(ps, SH.path)
             words = constraint_words(g, ps)
