@@ -75,6 +75,7 @@ from tests.linked import (  # noqa: E402, F401
     linked_entities,
     linked_server,
     linked_union,
+    real_app,
 )
 
 # The real `diplokg serve` of the web tests (tests/live.py).

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
@@ -13,6 +14,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from diplokg.build import BuildResult
 from diplokg.config import Settings
+from diplokg.describe import Reader
 from diplokg.web import create_app
 from tests.linked import BASE, RdflibStore
 
@@ -174,3 +176,34 @@ def test_a_term_without_definition_is_shown_and_flagged(tmp_path: Path) -> None:
     assert (URIRef(DKG + "Thing"), SKOS.definition, Literal("Anything.", lang="en")) in g
     assert (URIRef(DKG + "link"), RDF.type, OWL.ObjectProperty) in g
     assert (URIRef(DKG + "Undefined"), RDFS.subClassOf, URIRef(DKG + "Thing")) in g
+
+
+@pytest.mark.realdata
+def test_real_ontology_shapes_and_validation_pages(real_app: Flask) -> None:
+    """The repository's own ontology and shapes: every term and named shape has its anchor."""
+    client = real_app.test_client()
+    store = real_app.extensions["diplokg"]["store"]
+    reader = Reader(store, BASE, 60)
+    ontology = client.get("/ontology", headers={"Accept": "text/html"})
+    assert ontology.status_code == 200
+    anchors = set(re.findall(r'\bid="([^"]+)"', ontology.text))
+    rows = reader.select(
+        f"SELECT DISTINCT ?t WHERE {{ GRAPH <{BASE}graph/ontology> {{ ?t ?p ?o }} "
+        f"FILTER(STRSTARTS(STR(?t), '{DKG}')) }}"
+    )
+    terms = {str(r["t"])[len(DKG) :] for r in rows}
+    assert len(terms) > 50
+    assert terms <= anchors
+    shapes = client.get("/shapes", headers={"Accept": "text/html"})
+    assert shapes.status_code == 200
+    rows = reader.select(
+        f"SELECT DISTINCT ?s WHERE {{ GRAPH <{BASE}graph/shapes> {{ ?s a "
+        "<http://www.w3.org/ns/shacl#NodeShape> } "
+        f"FILTER(STRSTARTS(STR(?s), '{BASE}shapes#')) }}"
+    )
+    named = {str(r["s"]).split("#", 1)[1] for r in rows}
+    assert named
+    assert named <= set(re.findall(r'\bid="([^"]+)"', shapes.text))
+    assert client.get("/validation", headers={"Accept": "text/html"}).status_code == 200
+    report = client.get("/validation", headers={"Accept": "text/turtle"})
+    assert len(Graph().parse(data=report.data, format="turtle")) > 0

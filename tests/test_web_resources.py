@@ -7,10 +7,12 @@ from collections import deque
 from urllib.parse import urlsplit
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDFS
 
+from diplokg.describe import Reader
 from diplokg.namespaces import OA
 from diplokg.web.rdfview import iri_to_path
 from tests.linked import BASE, ID
@@ -299,3 +301,34 @@ def test_real_server_redirects_with_absolute_location(linked_server: LiveServer)
         headers={"Accept": "application/n-triples"},
     )
     assert escaped.status == 303
+
+
+def _real_entities(app: Flask) -> list[URIRef]:
+    reader = Reader(app.extensions["diplokg"]["store"], BASE, 60)
+    rows = reader.select(
+        f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(STRSTARTS(STR(?s), {Literal(ID).n3()})) }}"
+    )
+    return sorted(r["s"] for r in rows if isinstance(r["s"], URIRef))
+
+
+@pytest.mark.realdata
+def test_real_dataset_every_entity_in_every_format(real_app: Flask) -> None:
+    """The repository's own build, exactly as it is: every entity, every format, and its page."""
+    client = real_app.test_client()
+    entities = _real_entities(real_app)
+    assert len(entities) > 100
+    problems = []
+    for iri in entities:
+        for accept, ext, rdf_format, _ in FORMATS:
+            seen = client.get(path_of(iri), headers={"Accept": accept})
+            doc = client.get(urlsplit(seen.location).path) if seen.status_code == 303 else seen
+            if doc.status_code != 200:
+                problems.append(f"{iri} {ext}: {seen.status_code} {doc.status_code}")
+                continue
+            g = Graph().parse(data=doc.data, format=rdf_format)
+            if (iri, None, None) not in g and (None, None, iri) not in g:
+                problems.append(f"{iri} {ext}: nothing about it")
+        page = client.get(doc_of(iri), headers={"Accept": "text/html"})
+        if page.status_code != 200:
+            problems.append(f"{iri} html: {page.status_code}")
+    assert not problems, "\n".join(problems[:20])
