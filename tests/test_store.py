@@ -63,6 +63,12 @@ def test_updates_are_forbidden(update: str) -> None:
         "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
         "SELECT * WHERE { ?s ?p ?o OPTIONAL { SERVICE SILENT <http://x/> { ?s ?q ?z } } }",
         "ASK { { SELECT ?s WHERE { SERVICE ?endpoint { ?s ?p ?o } } } }",
+        "SELECT * WHERE { ?s ?p ?o FILTER EXISTS { SERVICE <http://x/> { ?s ?p ?o } } }",
+        "SELECT * WHERE { ?s ?p ?o FILTER NOT EXISTS { ?s ?q ?r . SERVICE <http://x/> { } } }",
+        "SELECT * WHERE { VALUES ?e { <http://x/> } SERVICE ?e { ?s ?p ?o } }",
+        "ASK { BIND(EXISTS { SERVICE <http://x/> { } } AS ?b) }",
+        "CONSTRUCT { ?s ?p ?o } WHERE { { SELECT * WHERE { SERVICE <http://x/> { ?s ?p ?o } } } }",
+        "DESCRIBE ?s WHERE { SERVICE <http://x/> { ?s ?p ?o } }",
     ],
 )
 def test_service_is_forbidden(query: str) -> None:
