@@ -282,3 +282,19 @@ def test_headless_chromium_renders_the_page(
     if path == "/timeline":
         assert "<svg" in dom
         assert dom.count("<circle") >= 10
+
+
+def test_source_page_highlights_every_quote(
+    linked_client: FlaskClient, linked_union: Graph
+) -> None:
+    source = URIRef(ID + "azernews-2020-01-21-azerbaijan-nato")
+    page = linked_client.get("/doc/azernews-2020-01-21-azerbaijan-nato").text
+    text = page[page.index('<div class="source-text">') :]
+    text = text[: text.index("</div>")]
+    targets = set(linked_union.subjects(OA.hasSource, source))
+    annotations = {a for t in targets for a in linked_union.subjects(OA.hasTarget, t)}
+    assert len(annotations) > 20
+    for a in annotations:
+        assert f'href="/id/{a[len(ID) :]}"' in text, a
+    plain = re.sub(r"<[^>]+>", "", text.split(">", 1)[1])
+    assert "Hajiyev" in plain

@@ -332,3 +332,24 @@ def test_real_dataset_every_entity_in_every_format(real_app: Flask) -> None:
         if page.status_code != 200:
             problems.append(f"{iri} html: {page.status_code}")
     assert not problems, "\n".join(problems[:20])
+
+
+def test_text_segments_mark_nested_quotes(linked_app: Flask) -> None:
+    from diplokg.describe import Evidence
+    from diplokg.web.resources import text_segments
+
+    text = "Alpha beta gamma. Delta."
+    src = URIRef(ID + "s")
+    outer = Evidence(src, URIRef(ID + "outer"), src, "Alpha beta gamma.", 0, 17)
+    inner = Evidence(src, URIRef(ID + "inner"), src, "beta", 6, 10)
+    moved = Evidence(src, URIRef(ID + "moved"), src, "Delta", 0, 5)  # wrong offsets
+    with linked_app.test_request_context("/"):
+        segments = text_segments(text, [outer, inner, moved])
+    assert "".join(s.text for s in segments) == text
+    marked = [(s.text, s.href, s.count) for s in segments if s.href]
+    assert marked == [
+        ("Alpha ", "/id/outer", 1),
+        ("beta", "/id/inner", 2),
+        (" gamma.", "/id/outer", 1),
+        ("Delta", "/id/moved", 1),
+    ]

@@ -615,3 +615,27 @@ def passage(text: str | None, evidence: Evidence) -> Passage:
     else:
         right = end
     return Passage(text[left:start].lstrip(), quote, text[end:right].rstrip())
+
+
+def source_quotes(reader: Reader, source: URIRef) -> list[Evidence]:
+    """Every quote of a source: the annotations whose target is in it, in text order.
+
+    Args:
+        reader: The store reader.
+        source: The source (its full text is its ``schema:text``).
+
+    Returns:
+        One :class:`Evidence` per annotation (``body`` is the source itself).
+    """
+    t = sparql_term(source)
+    rows = reader.select(
+        f"SELECT DISTINCT ?a ?exact ?start ?end WHERE {{ ?tg {OA.hasSource.n3()} {t} . "
+        f"?a {OA.hasTarget.n3()} ?tg . ?tg {OA.hasSelector.n3()} ?q . ?q {OA.exact.n3()} ?exact "
+        f"OPTIONAL {{ ?tg {OA.hasSelector.n3()} ?p . ?p {OA.start.n3()} ?start ; "
+        f"{OA.end.n3()} ?end }} }}"
+    )
+    found = {
+        Evidence(source, r["a"], source, str(r["exact"]), _int(r.get("start")), _int(r.get("end")))
+        for r in rows
+    }
+    return sorted(found, key=lambda e: (-1 if e.start is None else e.start, str(e.annotation)))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from flask import Blueprint, Response, render_template, request
 from rdflib import Graph, Literal, URIRef
@@ -30,6 +31,7 @@ from diplokg.describe import (
     Passage,
     best_literals,
     passage,
+    source_quotes,
 )
 from diplokg.errors import NotFound
 from diplokg.namespaces import RDF, SCHEMA, project_namespaces
@@ -161,6 +163,34 @@ def _evidence(desc: Description) -> list[EvidenceView]:
         )
     views.sort(key=lambda v: (v.start if v.start is not None else -1, str(v.annotation)))
     return views
+
+
+@dataclass
+class Segment:
+    """A run of a source text: plain, or quoted by annotations (the innermost links)."""
+
+    text: str
+    href: str | None
+    count: int
+
+
+def text_segments(text: str, quotes: list[Evidence]) -> list[Segment]:
+    """Split a source text at the quotes' offsets so that every quoted run is marked."""
+    spans = []
+    for q in quotes:
+        start, end = q.start, q.end
+        if start is None or end is None or text[start:end] != q.exact:
+            start = text.find(q.exact)
+            end = start + len(q.exact)
+        if start >= 0:
+            spans.append((start, end, q.annotation))
+    cuts = sorted({0, len(text), *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
+    out = []
+    for a, b in pairwise(cuts):
+        covering = [(e - s, ann) for s, e, ann in spans if s <= a and b <= e]
+        inner = min(covering, key=lambda c: (c[0], str(c[1])))[1] if covering else None
+        out.append(Segment(text[a:b], rdfview.href(inner) if inner else None, len(covering)))
+    return out
 
 
 def page_context(desc: Description) -> dict[str, object]:
@@ -324,11 +354,13 @@ def _respond(iri: URIRef, doc_iri: URIRef | None, doc_path: str, fmt: conneg.For
         return cached
     desc = rdfview.description(iri)
     if fmt.kind == "page":
+        context = page_context(desc)
+        if context["text"]:
+            quotes = source_quotes(rdfview.reader(), iri)
+            context["segments"] = text_segments(str(context["text"]), quotes)
+            context["quotes"] = len(quotes)
         html = render_template(
-            "ld_resource.html",
-            alternates=links[1:],
-            doc_path=doc_path,
-            **page_context(desc),
+            "ld_resource.html", alternates=links[1:], doc_path=doc_path, **context
         )
         return rdfview.finish(html, fmt, tag, links, canonical=None)
     body = rdfview.serialise(desc.graph(doc_iri), fmt)
