@@ -145,7 +145,14 @@ def test_home_page_says_what_and_counts_and_ways_in(
     typed = {s for s in linked_entities if (s, RDF.type, None) in linked_union}
     missing = [s for s in typed if f'href="/id/{s[len(ID) :]}"' not in page.replace("%20", " ")]
     assert len(missing) <= 4, missing  # the escaping fixture's IRIs are written encoded
-    assert 'id="class-dkg-State"' in page
+    # each class's section is where its VoID partition {base}#class-… resolves
+    void = Graph().parse(
+        data=linked_client.get("/", headers={"Accept": "text/turtle"}).data, format="turtle"
+    )
+    state = URIRef(DKG + "State")
+    part = next(p for p in void.subjects(VOID["class"], state))
+    assert f'id="{part.split("#", 1)[1]}"' in page
+    assert 'id="build"' in page  # {base}#build, the build activity
 
 
 def test_home_gives_void_to_rdf_clients(linked_client: FlaskClient) -> None:

@@ -40,6 +40,14 @@ def _frag(kind: str, term: Node) -> str:
     return f"#{kind}-{hashlib.sha256(str(term).encode()).hexdigest()[:12]}"
 
 
+def partition_fragment(kind: str, term: Node) -> str:
+    """The fragment of a partition's IRI: ``#class-{hash}`` or ``#property-{hash}``.
+
+    The home page uses it as the anchor of each class, so partition IRIs resolve there.
+    """
+    return _frag(kind, term)
+
+
 def describe_dataset(
     graphs: dict[str, Graph],
     base: str,

@@ -16,10 +16,11 @@ from flask import Blueprint, Response, render_template
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from diplokg.describe import LABEL_PROPERTIES, Reader, best_literals, sparql_term, values
-from diplokg.namespaces import OA, RDF, graph_iri, project_namespaces
+from diplokg.describe import Reader, sparql_term, values
+from diplokg.namespaces import OA, RDF, graph_iri
+from diplokg.void import partition_fragment
 from diplokg.web import rdfview
-from diplokg.web.void import void_response
+from diplokg.web.void import manifest, void_response
 
 bp = Blueprint("pages", __name__)
 
@@ -102,7 +103,8 @@ def entity_index(reader: Reader) -> list[ClassIndex]:
             (Entry(x, rdfview.display(x, labels), rdfview.href(x)) for x in xs),
             key=lambda e: e.label.casefold(),
         )
-        anchor = "class-" + rdfview.display(cls).replace(":", "-")
+        # the fragment of the class's VoID partition, so that {base}#class-… resolves here
+        anchor = partition_fragment("class", cls)[1:]
         out.append(ClassIndex(cls, label, rdfview.href(cls), anchor, entries))
     out.sort(key=lambda c: c.label.casefold())
     return out
@@ -126,6 +128,7 @@ def home() -> Response:
         counts=counts(reader),
         index=entity_index(reader),
         base=rdfview.settings().base,
+        manifest=manifest(),
         alternates=links[1:],
     )
     return rdfview.finish(html, fmt, tag, links)
@@ -319,6 +322,3 @@ def timeline() -> Response:
         ceil=math.ceil,
     )
     return rdfview.finish(html, rdfview.DOCUMENT_FORMATS[0], tag)
-
-
-__all__ = ["LABEL_PROPERTIES", "best_literals", "bp", "project_namespaces"]

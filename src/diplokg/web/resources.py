@@ -36,7 +36,7 @@ from diplokg.describe import (
 from diplokg.errors import NotFound
 from diplokg.namespaces import RDF, SCHEMA, project_namespaces
 from diplokg.web import rdfview
-from diplokg.web.rdfview import DOCUMENT_FORMATS, Alternate
+from diplokg.web.rdfview import DOCUMENT_FORMATS
 
 bp = Blueprint("resources", __name__)
 
@@ -365,6 +365,3 @@ def _respond(iri: URIRef, doc_iri: URIRef | None, doc_path: str, fmt: conneg.For
         return rdfview.finish(html, fmt, tag, links, canonical=None)
     body = rdfview.serialise(desc.graph(doc_iri), fmt)
     return rdfview.finish(body, fmt, tag, links)
-
-
-__all__ = ["Alternate", "bp", "page_context"]
