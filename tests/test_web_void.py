@@ -108,6 +108,9 @@ def test_void_lists_every_dump_with_type_length_and_etag(
     assert void.value(dataset, VOID.sparqlEndpoint) == URIRef(BASE + "sparql")
     assert (dataset, RDFS.seeAlso, URIRef(BASE + "validation")) in void
     assert list(void.objects(dataset, DCTERMS.source))
+    examples = list(void.objects(dataset, VOID.exampleResource))
+    assert URIRef(ID + "azerbaijan") in examples
+    assert URIRef("http://www.w3.org/ns/formats/Turtle") in set(void.objects(dataset, VOID.feature))
 
 
 @pytest.mark.parametrize("accept", ["application/ld+json", "application/n-triples", "text/html"])

@@ -37,6 +37,7 @@ from diplokg.web import rdfview
 bp = Blueprint("void", __name__)
 
 IANA = Namespace("https://www.iana.org/assignments/media-types/")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
 MANIFEST = "manifest.json"
 LAYOUT = "void-1"
 
@@ -139,6 +140,15 @@ def void_graph() -> Graph:
     built = manifest().get("build_time")
     if isinstance(built, str):
         g.add((dataset, DCTERMS.modified, Literal(built, datatype=XSD.dateTime)))
+    ids = Literal(str(reader.ns.id)).n3()
+    for row in reader.select(
+        "SELECT ?x (COUNT(*) AS ?n) WHERE { { ?x ?p ?o } UNION { ?s ?p ?x } "
+        f"FILTER(isIRI(?x) && STRSTARTS(STR(?x), {ids})) }} GROUP BY ?x ORDER BY DESC(?n) ?x "
+        "LIMIT 3"
+    ):
+        g.add((dataset, VOID.exampleResource, row["x"]))
+    for feature in ("Turtle", "JSON-LD", "N-Triples", "RDF_XML", "TriG", "N-Quads"):
+        g.add((dataset, VOID.feature, FORMATS[feature]))
     report = URIRef(base + "validation")
     g.add((dataset, RDFS.seeAlso, report))
     g.add((report, RDF.type, SH.ValidationReport))
