@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import deque
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -353,3 +354,28 @@ def test_text_segments_mark_nested_quotes(linked_app: Flask) -> None:
         (" gamma.", "/id/outer", 1),
         ("Delta", "/id/moved", 1),
     ]
+
+
+def test_another_base_is_served_under_its_own_namespace(project: Path) -> None:
+    """With DIPLOKG_BASE set, every IRI of the data and of the documents is under it."""
+    from diplokg.build import build
+    from diplokg.config import Settings
+    from diplokg.web import create_app
+
+    base = "http://example.org/kg/"
+    settings = Settings.from_env({}, root=project, base=base, threads=1)
+    build(settings)
+    app = create_app(settings)
+    try:
+        client = app.test_client()
+        seen = client.get("/id/ana-petrovic", headers={"Accept": "text/turtle"})
+        assert seen.status_code == 303
+        g = Graph().parse(data=client.get(urlsplit(seen.location).path).data, format="turtle")
+        thing = URIRef(base + "id/ana-petrovic")
+        assert (URIRef(base + "doc/ana-petrovic"), FOAF.primaryTopic, thing) in g
+        assert not [t for t in g.all_nodes() if str(t).startswith(BASE)]
+        page = client.get("/doc/ana-petrovic", headers={"Accept": "text/html"}).text
+        assert f"<code>{thing}</code>" in page
+        assert 'href="/ontology#Person"' in page
+    finally:
+        app.extensions["diplokg"]["store"].close()
