@@ -133,6 +133,7 @@ def test_home_page_says_what_and_counts_and_ways_in(
     r = linked_client.get("/", headers={"Accept": "text/html"})
     page = r.text
     assert "knowledge graph" in page
+    assert 'href="/id/azernews-2020-01-21-azerbaijan-nato"' in page  # its sources
     store = linked_client.application.extensions["diplokg"]["store"]
     assert f"<strong>{store.triple_count()}</strong> triples" in page
     facts = set(linked_union.subjects(RDF.type, URIRef(DKG + "Fact")))

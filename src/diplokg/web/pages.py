@@ -110,6 +110,14 @@ def entity_index(reader: Reader) -> list[ClassIndex]:
     return out
 
 
+def sources(reader: Reader) -> list[Entry]:
+    """The sources the data is drawn from, with their labels."""
+    rows = reader.select(f"SELECT DISTINCT ?s WHERE {{ ?s a {reader.ns.dkg.Source.n3()} }}")
+    iris = sorted(r["s"] for r in rows if isinstance(r["s"], URIRef))
+    labels = _labels(reader, iris)
+    return [Entry(s, rdfview.display(s, labels), rdfview.href(s)) for s in iris]
+
+
 @bp.route("/", methods=["GET"])
 def home() -> Response:
     """The home page, or the VoID description for an RDF client."""
@@ -127,6 +135,7 @@ def home() -> Response:
         "ld_home.html",
         counts=counts(reader),
         index=entity_index(reader),
+        sources=sources(reader),
         base=rdfview.settings().base,
         manifest=manifest(),
         alternates=links[1:],
