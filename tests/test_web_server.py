@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from diplokg import errors
 from diplokg.cli import cli
 from diplokg.config import Settings
 from diplokg.web import server
-from tests.live import WEB, start_server, stop_server
+from tests.live import WEB, free_port, start_server, stop_server
 
 PROJECT = Path(__file__).parent / "data" / "project"
 
@@ -80,3 +82,16 @@ def test_serve_builds_first_then_answers(tmp_path: Path) -> None:
         assert r.body == b'{"head":{},"boolean":true}'
     finally:
         stop_server(live)
+
+
+def test_serve_with_a_dump_that_does_not_load_stops_with_a_message(tmp_path: Path) -> None:
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "diplokg.nq").write_text('<a> <b> "unterminated .\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIPLOKG_")}
+    cmd = [sys.executable, "-m", "diplokg", "serve", "--root", str(tmp_path)]
+    cmd += ["--port", str(free_port()), "--workers", "1", "--threads", "1"]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "cannot load" in done.stderr
+    assert "rebuild it with `diplokg build`" in done.stderr
+    assert "Traceback" not in done.stderr

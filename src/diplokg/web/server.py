@@ -10,17 +10,22 @@ input file.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 
 from diplokg.config import Settings
-from diplokg.errors import NotFound
+from diplokg.errors import DiploKGError, InputError, NotFound
 from diplokg.loading import input_files
 from diplokg.store import dump_path
 
 log = logging.getLogger(__name__)
+
+#: gunicorn's exit status for a worker that cannot boot (the master then stops).
+WORKER_BOOT_ERROR = 3
 
 
 def needs_build(settings: Settings) -> bool:
@@ -71,7 +76,11 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def load(self) -> Flask:
         from diplokg.web import create_app
 
-        return create_app(self.settings)
+        try:
+            return create_app(self.settings)
+        except DiploKGError as error:
+            print(f"error: {error}", file=sys.stderr, flush=True)
+            sys.exit(WORKER_BOOT_ERROR)  # gunicorn stops when a worker cannot boot
 
 
 def gunicorn_options(settings: Settings) -> dict[str, Any]:
@@ -103,4 +112,15 @@ def serve(settings: Settings) -> None:
         DiploKGError: The build failed or the dataset cannot be loaded.
     """
     ensure_built(settings)
-    _Gunicorn(settings, gunicorn_options(settings)).run()
+    master = os.getpid()
+    try:
+        _Gunicorn(settings, gunicorn_options(settings)).run()
+    except SystemExit as stop:
+        # Workers are forks of this process: only the master turns a boot error
+        # into a message; a worker's exit status must reach the master as it is.
+        if os.getpid() == master and stop.code == WORKER_BOOT_ERROR:
+            raise InputError(
+                f"the server did not start: the dataset in {settings.dist_dir} does not load"
+                " (see the error above); rebuild it with `diplokg build`"
+            ) from None
+        raise
