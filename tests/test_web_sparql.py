@@ -704,3 +704,10 @@ def test_query_page_is_cached_by_etag(live_server: LiveServer) -> None:
 def test_static_files(live_server: LiveServer) -> None:
     assert live_server.request("GET", "/static/style.css").status == 200
     assert live_server.request("GET", "/static/sparql.js").status == 200
+
+
+def test_a_long_query_by_get(live_server: LiveServer) -> None:
+    padding = "# " + "x" * 20_000 + "\n"
+    r = live_server.request("GET", q(padding + ASK))
+    assert r.status == 200
+    assert json.loads(r.body)["boolean"] is True
