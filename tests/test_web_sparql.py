@@ -366,6 +366,9 @@ def test_service_description(live_server: LiveServer) -> None:
         G + "meta": 3,
         G + "ontology": 12,
     }
+    available = g.value(service, sd("availableGraphs"))
+    names = {str(g.value(n, sd("name"))) for n in g.objects(available, sd("namedGraph"))}
+    assert names == {str(k) for k in sizes}
     regime = g.value(next(g.subjects(sd("name"), URIRef(G + "inferred"))), sd("entailmentRegime"))
     assert str(regime) == "http://www.w3.org/ns/entailment/OWL-RDF-Based"
 

@@ -87,6 +87,10 @@ def service_graph(endpoint: str, graphs: dict[str, int], base: str) -> Graph:
     g.add((service, SD.defaultDataset, dataset))
     g.add((dataset, RDF.type, SD.Dataset))
     g.add((dataset, RDF.type, VOID.Dataset))
+    # Datasets (FROM, FROM NAMED, the protocol's parameters) may name these graphs only.
+    available = BNode("availableGraphs")
+    g.add((service, SD.availableGraphs, available))
+    g.add((available, RDF.type, SD.GraphCollection))
     default = BNode("defaultGraph")
     g.add((dataset, SD.defaultGraph, default))
     g.add((default, RDF.type, SD.Graph))
@@ -95,6 +99,7 @@ def service_graph(endpoint: str, graphs: dict[str, int], base: str) -> Graph:
         key = hashlib.sha256(iri.encode()).hexdigest()[:12]
         named, graph = BNode("named-" + key), BNode("graph-" + key)
         g.add((dataset, SD.namedGraph, named))
+        g.add((available, SD.namedGraph, named))
         g.add((named, RDF.type, SD.NamedGraph))
         g.add((named, SD.name, URIRef(iri)))
         g.add((named, SD.graph, graph))
