@@ -295,3 +295,18 @@ def test_an_evaluator_that_cannot_load_stops_start_up(tmp_path: Path) -> None:
     broken.write_text("<a> <b> .\n")
     with pytest.raises(errors.InputError, match="cannot load"):
         MemoryStore(broken, evaluators=1)
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_rows_with_nothing_bound_survive_the_cap(evaluator: Evaluator, fmt: str) -> None:
+    # Empty rows are empty TSV lines: they must be counted, not stripped.
+    r = evaluator.run(QueryRequest("SELECT ?x {}", results_format=fmt, result_cap=5))
+    assert (r.count, r.truncated) == (1, False)
+    r = evaluator.run(
+        QueryRequest(
+            "SELECT ?x WHERE { VALUES ?x { UNDEF UNDEF UNDEF } }", results_format=fmt, result_cap=2
+        )
+    )
+    assert (r.count, r.truncated) == (2, True)
+    if fmt == "json":
+        assert json.loads(r.body)["results"]["bindings"] == [{}, {}]

@@ -128,9 +128,12 @@ def _select(
         truncated = False
     except _Full:  # pyoxigraph lets the writer's exception through
         truncated = True
-    lines = bytes(sink.data).split(b"\n")[: cap + 1]
-    tsv = b"\n".join(lines).rstrip(b"\n") + b"\n"
-    count = max(0, len(tsv.splitlines()) - 1)
+    lines = bytes(sink.data).split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()  # what follows the last line break
+    lines = lines[: cap + 1]  # complete lines: a row may be empty (all unbound)
+    tsv = b"\n".join(lines) + b"\n"
+    count = len(lines) - 1
     if fmt == "tsv":
         return tsv, count, truncated
     body = ox.parse_query_results(tsv, ox.QueryResultsFormat.TSV).serialize(format=RESULTS[fmt])
