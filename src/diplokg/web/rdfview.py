@@ -26,7 +26,7 @@ from flask import Flask, Response, current_app, request
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from diplokg import conneg
+from diplokg import __version__, conneg
 from diplokg.config import Settings
 from diplokg.describe import Description, Reader, describe
 from diplokg.errors import NotAcceptable
@@ -216,9 +216,9 @@ def serialise(graph: Graph, fmt: conneg.Format) -> bytes:
 
 
 def etag(*parts: object) -> str:
-    """A strong entity tag from the parts that decide a representation."""
+    """A strong entity tag from the parts that decide a representation (and the version)."""
     h = hashlib.sha256()
-    for part in parts:
+    for part in (__version__, *parts):
         h.update(repr(part).encode())
         h.update(b"\0")
     return h.hexdigest()[:32]
