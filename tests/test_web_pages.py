@@ -226,7 +226,8 @@ def test_quote_is_shown_inside_its_sentence(linked_client: FlaskClient) -> None:
     mark = "<mark>Hajiyev\u2019s visit to NATO Headquarters on 20 January"
     assert mark + "</mark>" in page
     before = page[: page.index(mark)]
-    assert before.rstrip().endswith("Azerbaijan-NATO partnership during")
+    assert before.endswith("Azerbaijan-NATO partnership during ")  # the text as it is
+    assert page[page.index(mark) :].startswith(mark + "</mark>.</p>")
 
 
 def test_annotation_page_shows_its_quote(linked_client: FlaskClient) -> None:
@@ -306,3 +307,9 @@ def test_source_page_highlights_every_quote(
         assert f'href="/id/{a[len(ID) :]}"' in text, a
     plain = re.sub(r"<[^>]+>", "", text.split(">", 1)[1])
     assert "Hajiyev" in plain
+
+
+def test_properties_sharing_a_label_are_told_apart(linked_client: FlaskClient) -> None:
+    page = linked_client.get("/doc/hikmat-hajiyev", headers={"Accept": "text/html"}).text
+    headers = re.findall(r'<th scope="row"><a [^>]*>([^<]+)</a>', page)
+    assert len(headers) == len(set(headers)), headers

@@ -118,6 +118,10 @@ def _groups(desc: Description, incoming: bool) -> list[Group]:
             by_prop[st.predicate] = group
         group.values.append(_value(desc, st.subject if incoming else st.object, st.inferred))
     groups = list(by_prop.values())
+    labels = [g.label for g in groups]
+    for g in groups:
+        if labels.count(g.label) > 1:  # two properties with one label: say which is which
+            g.label = f"{g.label} ({rdfview.display(g.predicate)})"
     for g in groups:
         g.values.sort(key=lambda v: (v.inferred, v.text.casefold()))
     groups.sort(key=lambda g: (g.inferred, g.label.casefold()))
