@@ -154,6 +154,8 @@ def test_home_page_says_what_and_counts_and_ways_in(
     part = next(p for p in void.subjects(VOID["class"], state))
     assert f'id="{part.split("#", 1)[1]}"' in page
     assert 'id="build"' in page  # {base}#build, the build activity
+    for prop_part in void.objects(URIRef(BASE), VOID.propertyPartition):
+        assert f'id="{prop_part.split("#", 1)[1]}"' in page
 
 
 def test_home_gives_void_to_rdf_clients(linked_client: FlaskClient) -> None:

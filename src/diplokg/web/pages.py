@@ -17,7 +17,7 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from diplokg.describe import Reader, sparql_term, values
-from diplokg.namespaces import OA, RDF, graph_iri
+from diplokg.namespaces import OA, RDF, VOID, graph_iri
 from diplokg.void import partition_fragment
 from diplokg.web import rdfview
 from diplokg.web.void import manifest, void_response
@@ -110,6 +110,41 @@ def entity_index(reader: Reader) -> list[ClassIndex]:
     return out
 
 
+@dataclass
+class PropertyUse:
+    """A property used in the data: its label, where it is documented, how often it is used."""
+
+    iri: URIRef
+    label: str
+    href: str | None
+    anchor: str
+    count: int
+
+
+def property_uses(reader: Reader) -> list[PropertyUse]:
+    """Every property of the data with its number of triples (as its VoID partition says)."""
+    meta = sparql_term(graph_iri(reader.base, "meta"))
+    rows = reader.select(
+        f"SELECT ?p ?n WHERE {{ GRAPH {meta} {{ ?part {VOID.property.n3()} ?p ; "
+        f"{VOID.triples.n3()} ?n }} }}"
+    )
+    iris = [r["p"] for r in rows if isinstance(r["p"], URIRef)]
+    labels = _labels(reader, iris)
+    out = [
+        PropertyUse(
+            r["p"],
+            rdfview.display(r["p"], labels),
+            rdfview.href(r["p"]),
+            partition_fragment("property", r["p"])[1:],
+            int(str(r["n"])),
+        )
+        for r in rows
+        if isinstance(r["p"], URIRef)
+    ]
+    out.sort(key=lambda u: (-u.count, u.label.casefold()))
+    return out
+
+
 def sources(reader: Reader) -> list[Entry]:
     """The sources the data is drawn from, with their labels."""
     rows = reader.select(f"SELECT DISTINCT ?s WHERE {{ ?s a {reader.ns.dkg.Source.n3()} }}")
@@ -136,6 +171,7 @@ def home() -> Response:
         counts=counts(reader),
         index=entity_index(reader),
         sources=sources(reader),
+        properties=property_uses(reader),
         base=rdfview.settings().base,
         manifest=manifest(),
         alternates=links[1:],
