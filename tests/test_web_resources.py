@@ -125,6 +125,8 @@ def test_document_is_negotiated_with_vary_and_links(linked_client: FlaskClient) 
         assert f'href="/doc/nato.{ext}"' in page.text
     html = linked_client.get("/doc/nato.html", headers={"Accept": "text/turtle"})
     assert html.mimetype == "text/html"
+    assert r.headers["Content-Location"] == "/doc/nato.ttl"
+    assert page.headers["Content-Location"] == "/doc/nato.html"
 
 
 def test_etag_and_304(linked_client: FlaskClient) -> None:

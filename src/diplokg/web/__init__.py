@@ -16,7 +16,10 @@ from diplokg.config import Settings
 from diplokg.store import Store, open_store
 from diplokg.web import docs, errors, pages, rdfview, resources, sparql, void
 
-EXPOSED = "ETag, Retry-After, X-SPARQL-MaxRows, Content-Disposition, Allow, Link, Location"
+EXPOSED = (
+    "ETag, Retry-After, X-SPARQL-MaxRows, Content-Disposition, Allow, Link, Location, "
+    "Content-Location"
+)
 
 
 def add_cors(response: Response) -> Response:

@@ -267,6 +267,9 @@ def finish(
     ]
     if canonical:
         parts.insert(0, f'<{canonical}>; rel="canonical"')
+    own = next((a.href for a in links if a.format == fmt), None)
+    if own is not None:  # the negotiated representation's own URL (RFC 9110 §8.7)
+        response.headers["Content-Location"] = own
     if parts:
         response.headers["Link"] = ", ".join(parts)
     return response
