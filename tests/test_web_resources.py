@@ -158,6 +158,12 @@ def test_cors_on_every_response(linked_client: FlaskClient) -> None:
         assert r.status_code == status
         assert r.headers["Access-Control-Allow-Origin"] == "*"
         assert "Link" in r.headers["Access-Control-Expose-Headers"]
+    pre = linked_client.options(
+        "/doc/nato",
+        headers={"Origin": "https://example.org", "Access-Control-Request-Method": "GET"},
+    )
+    assert pre.status_code == 200
+    assert "GET" in pre.headers["Access-Control-Allow-Methods"]
 
 
 @pytest.mark.parametrize("path", ["/id/no-such-thing", "/doc/no-such-thing", "/doc/nope.ttl"])
