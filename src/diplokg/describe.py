@@ -14,7 +14,6 @@ statement, so that pages can tell asserted from inferred.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -257,15 +256,6 @@ class Evidence:
     end: int | None
 
 
-@dataclass(frozen=True)
-class Passage:
-    """A quote in the sentence around it: ``before`` + ``quote`` + ``after``."""
-
-    before: str
-    quote: str
-    after: str
-
-
 @dataclass
 class Description:
     """Everything known about one resource, read through the store.
@@ -329,10 +319,6 @@ class Description:
             if title is not None:
                 g.add((doc, DCTERMS.title, Literal(f"About {title}", lang=title.language)))
         return g
-
-
-def _is_a(desc: Description, term: Node, cls: URIRef) -> bool:
-    return cls in desc.types.get(term, set())
 
 
 def describe(reader: Reader, iri: URIRef) -> Description:
@@ -435,8 +421,8 @@ def _read_evidence(reader: Reader, desc: Description) -> None:
             row["a"],
             row["src"],
             str(row["exact"]),
-            _int(row.get("start")),
-            _int(row.get("end")),
+            as_int(row.get("start")),
+            as_int(row.get("end")),
         )
         found[ev] = None
         text = row.get("text")
@@ -519,123 +505,11 @@ def _statements(stated: dict[tuple[Node, Node, Node], set[str]], inferred: str) 
     return sorted(out, key=lambda st: (str(st.predicate), str(st.subject), str(st.object)))
 
 
-def read_evidence(
-    reader: Reader, bodies: Sequence[Node], annotations: Sequence[Node] = ()
-) -> list[Evidence]:
-    """Read the evidence annotations of some resources, or some annotations themselves.
-
-    Args:
-        reader: The store reader.
-        bodies: Resources whose annotations (``oa:hasBody``) to read.
-        annotations: Annotations to read directly.
-
-    Returns:
-        One :class:`Evidence` per (body, annotation, quote), in source order.
-    """
-    if not bodies and not annotations:
-        return []
-    where = (
-        f"{{ {values('body', bodies)} ?a {OA.hasBody.n3()} ?body }}"
-        if bodies
-        else "{ FILTER(false) }"
-    )
-    if annotations:
-        where += f" UNION {{ {values('a', annotations)} ?a {OA.hasBody.n3()} ?body }}"
-    rows = reader.select(
-        "SELECT DISTINCT ?body ?a ?src ?exact ?start ?end WHERE { "
-        f"{where} ?a {OA.hasTarget.n3()} ?t . ?t {OA.hasSource.n3()} ?src ; "
-        f"{OA.hasSelector.n3()} ?q . ?q {OA.exact.n3()} ?exact . "
-        f"OPTIONAL {{ ?t {OA.hasSelector.n3()} ?pos . ?pos {OA.start.n3()} ?start ; "
-        f"{OA.end.n3()} ?end }} }}"
-    )
-    found = []
-    for row in rows:
-        found.append(
-            Evidence(
-                row["body"],
-                row["a"],
-                row["src"],
-                str(row["exact"]),
-                _int(row.get("start")),
-                _int(row.get("end")),
-            )
-        )
-    found.sort(
-        key=lambda e: (e.start if e.start is not None else -1, str(e.annotation), str(e.body))
-    )
-    return found
-
-
-def _int(term: Node | None) -> int | None:
+def as_int(term: Node | None) -> int | None:
+    """An integer literal's value, or ``None``."""
     if term is None:
         return None
     try:
         return int(str(term))
     except ValueError:
         return None
-
-
-#: A sentence ends at . ! ? or … (closing quotes and brackets kept with it), or at a line end.
-_SENTENCE_END = re.compile("[.!?\u2026][\"'\u2019\u201d)\\]]*(?=\\s|$)|\n")
-
-
-def passage(text: str | None, evidence: Evidence) -> Passage:
-    """The sentence(s) around a quote, split into before / quote / after.
-
-    The quote is found at its text position when that matches, else by its first
-    occurrence; the passage widens to the sentence boundaries around it.
-
-    Args:
-        text: The source's full text (``None`` when unknown).
-        evidence: The quote and its offsets.
-
-    Returns:
-        The passage; just the quote when the text or the quote's place is unknown.
-    """
-    quote = evidence.exact
-    if not text:
-        return Passage("", quote, "")
-    start = evidence.start
-    if start is None or evidence.end is None or text[start : evidence.end] != quote:
-        found = text.find(quote)
-        if found < 0:
-            return Passage("", quote, "")
-        start = found
-    end = start + len(quote)
-    left = 0
-    for m in _SENTENCE_END.finditer(text, 0, start):
-        if m.end() <= start:
-            left = m.end()
-    right = len(text)
-    tail = quote.rstrip()
-    if not (tail and tail[-1] in ".!?…"):
-        stop = _SENTENCE_END.search(text, end)
-        if stop is not None:
-            right = stop.end()
-    else:
-        right = end
-    return Passage(text[left:start].lstrip(), quote, text[end:right].rstrip())
-
-
-def source_quotes(reader: Reader, source: URIRef) -> list[Evidence]:
-    """Every quote of a source: the annotations whose target is in it, in text order.
-
-    Args:
-        reader: The store reader.
-        source: The source (its full text is its ``schema:text``).
-
-    Returns:
-        One :class:`Evidence` per annotation (``body`` is the source itself).
-    """
-    t = sparql_term(source)
-    rows = reader.select(
-        f"SELECT DISTINCT ?a ?exact ?start ?end WHERE {{ ?tg {OA.hasSource.n3()} {t} . "
-        f"?a {OA.hasTarget.n3()} ?tg . ?tg {OA.hasSelector.n3()} ?q . ?q {OA.exact.n3()} ?exact "
-        f"OPTIONAL {{ ?tg {OA.hasSelector.n3()} ?p . ?p {OA.start.n3()} ?start ; "
-        f"{OA.end.n3()} ?end }} }}"
-    )
-    found = {
-        Evidence(source, r["a"], source, str(r["exact"]), _int(r.get("start")), _int(r.get("end")))
-        for r in rows
-    }
-    return sorted(found, key=lambda e: (-1 if e.start is None else e.start, str(e.annotation)))

@@ -7,7 +7,8 @@
   ``{base}ontology#Term`` has the anchor ``#Term``. A term without a label or
   definition is shown and flagged, never skipped.
 - ``/shapes`` (``{base}shapes#…``): the SHACL shapes (https://www.w3.org/TR/shacl/)
-  as RDF, or a page that says in words what each shape requires.
+  as RDF, or a page that says in words what each shape requires
+  (:mod:`diplokg.web.shacl_words`).
 - ``/validation``: the SHACL validation report of the last build
   (``dist/validation.ttl``, https://www.w3.org/TR/shacl/#validation-report).
 """
@@ -27,6 +28,7 @@ from diplokg.describe import Reader, sparql_term
 from diplokg.errors import NotFound
 from diplokg.namespaces import DCTERMS, OWL, RDF, RDFS, SH, SKOS, graph_iri
 from diplokg.web import rdfview
+from diplokg.web.shacl_words import path_words, shapes_context
 
 bp = Blueprint("docs", __name__)
 
@@ -325,7 +327,7 @@ def _rdf_or_page(name: str, path: str, page: str, ext: str | None = None) -> Res
     if name == "ontology":
         context = OntologyDocs(reader).context()
     else:
-        context = shapes_context(_graph_of(reader, name), reader)
+        context = shapes_context(_graph_of(reader, name), reader.base)
     html = render_template(page, alternates=links[1:], **context)
     return rdfview.finish(html, fmt, tag, links)
 
@@ -367,218 +369,6 @@ def shapes() -> Response:
 def shapes_file(ext: str) -> Response:
     """The shapes in one format."""
     return _rdf_or_page("shapes", "/shapes", "ld_shapes.html", ext)
-
-
-# ---------------------------------------------------------------- shapes in words
-
-
-def path_words(g: Graph, path: Node) -> str:
-    """A SHACL property path in words (https://www.w3.org/TR/shacl/#property-paths)."""
-    if isinstance(path, URIRef) and rdfview.settings().base + ".well-known/" not in path:
-        return rdfview.display(path)
-    inverse = g.value(path, SH.inversePath)
-    if inverse is not None:
-        return f"^{path_words(g, inverse)} (inverse)"
-    alternative = g.value(path, SH.alternativePath)
-    if alternative is not None:
-        return " | ".join(path_words(g, p) for p in Collection(g, alternative))
-    for key, mark in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
-        inner = g.value(path, key)
-        if inner is not None:
-            return f"({path_words(g, inner)}){mark}"
-    if g.value(path, RDF.first) is not None:
-        return " / ".join(path_words(g, p) for p in Collection(g, path))
-    return rdfview.display(path)
-
-
-def _terms(g: Graph, node: Node, prop: URIRef) -> list[str]:
-    return sorted(rdfview.display(o) for o in g.objects(node, prop))
-
-
-def _anonymous(node: Node) -> bool:
-    return not isinstance(node, URIRef) or "/.well-known/genid/" in node
-
-
-def shape_words(g: Graph, shape: Node, depth: int = 0) -> str:
-    """A shape used inside another (``sh:node``, ``sh:or``…): its name, or its constraints."""
-    if not _anonymous(shape) or depth > 3:
-        return "shape " + rdfview.display(shape)
-    parts = constraint_words(g, shape, depth + 1)
-    own_path = g.value(shape, SH.path)
-    if own_path is not None:
-        parts = [f"{path_words(g, own_path)} with {', '.join(parts) if parts else 'any value'}"]
-    for ps in sorted(g.objects(shape, SH.property), key=str):
-        path = g.value(ps, SH.path)
-        words = constraint_words(g, ps, depth + 1)
-        where = path_words(g, path) if path is not None else "(no path)"
-        parts.append(f"{where} with {', '.join(words) if words else 'any value'}")
-    return "(" + "; ".join(parts) + ")" if parts else "(any node)"
-
-
-def constraint_words(g: Graph, node: Node, depth: int = 0) -> list[str]:
-    """The constraints of a shape (node or property) as phrases about its values."""
-    words = []
-    lo, hi = g.value(node, SH.minCount), g.value(node, SH.maxCount)
-    if lo is not None and hi is not None:
-        words.append(f"exactly {lo} value" if lo == hi else f"between {lo} and {hi} values")
-    elif lo is not None:
-        words.append(f"at least {lo} value{'s' if str(lo) != '1' else ''}")
-    elif hi is not None:
-        words.append(f"at most {hi} value{'s' if str(hi) != '1' else ''}")
-    simple = {
-        SH.datatype: "values of datatype {}",
-        SH["class"]: "values that are instances of {}",
-        SH.nodeKind: "values of node kind {}",
-        SH.hasValue: "the value {} among the values",
-        SH.minInclusive: "values \u2265 {}",
-        SH.maxInclusive: "values \u2264 {}",
-        SH.minExclusive: "values > {}",
-        SH.maxExclusive: "values < {}",
-        SH.minLength: "values at least {} characters long",
-        SH.maxLength: "values at most {} characters long",
-        SH.pattern: "values matching the regular expression {}",
-        SH.languageIn: "language tags in {}",
-        SH.equals: "the same values as {}",
-        SH.disjoint: "no value in common with {}",
-        SH.lessThan: "values less than those of {}",
-    }
-    for prop, template in simple.items():
-        for value in sorted(g.objects(node, prop), key=str):
-            if prop == SH.languageIn and g.value(value, RDF.first) is not None:
-                text = ", ".join(str(v) for v in Collection(g, value))
-            else:
-                text = rdfview.display(value)
-            words.append(template.format(text))
-    for value in sorted(g.objects(node, SH.node), key=str):
-        words.append(f"values that conform to {shape_words(g, value, depth)}")
-    for value in sorted(g.objects(node, SH.qualifiedValueShape), key=str):
-        qlo, qhi = g.value(node, SH.qualifiedMinCount), g.value(node, SH.qualifiedMaxCount)
-        count = " and ".join(
-            t for t in (f"at least {qlo}" if qlo else "", f"at most {qhi}" if qhi else "") if t
-        )
-        words.append(f"{count or 'some'} values conforming to {shape_words(g, value, depth)}")
-    for value in g.objects(node, SH["in"]):
-        items = ", ".join(rdfview.display(v) for v in Collection(g, value))
-        words.append(f"values among: {items}")
-    if (node, SH.uniqueLang, Literal(True)) in g:
-        words.append("at most one value per language")
-    if (node, SH.closed, Literal(True)) in g:
-        words.append("no properties other than those declared")
-    for name, joiner in (("or", " or "), ("and", " and "), ("xone", " or exactly one of ")):
-        for members in g.objects(node, SH[name]):
-            shapes = [shape_words(g, m, depth) for m in Collection(g, members)]
-            lead = {"or": "either ", "and": "all of ", "xone": "exactly one of "}[name]
-            words.append(lead + (", " if name != "or" else joiner).join(shapes))
-    for negated in g.objects(node, SH["not"]):
-        words.append(f"not {shape_words(g, negated, depth)}")
-    return words
-
-
-_NODE_PHRASES = (
-    ("values matching", "match"),
-    ("values that are instances of", "be an instance of"),
-    ("values of node kind", "be of node kind"),
-    ("values of datatype", "be of datatype"),
-    ("values among:", "be one of:"),
-    ("values that conform to", "conform to"),
-    ("values ", "be "),
-)
-
-
-def _about_node(phrase: str) -> str:
-    """A phrase about values, said of the focus node itself."""
-    for old, new in _NODE_PHRASES:
-        if phrase.startswith(old):
-            return new + phrase[len(old) :]
-    return phrase
-
-
-@dataclass
-class ShapeDoc:
-    """The documentation of one node shape."""
-
-    iri: Node
-    anchor: str
-    title: str
-    comment: str | None
-    targets: list[str]
-    severity: str
-    requirements: list[str]
-    sparql: list[dict[str, str]]
-    deactivated: bool
-
-
-def shapes_context(g: Graph, reader: Reader) -> dict[str, object]:
-    """Describe every node shape of the shapes graph in words."""
-    shapes_ns = str(reader.ns.shapes)
-    nodes = set(g.subjects(RDF.type, SH.NodeShape))
-    for prop in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf):
-        nodes |= set(g.subjects(prop, None))
-    docs = []
-    for node in sorted(nodes, key=str):
-        title = _literal(g, node, (RDFS.label, SH.name))
-        comment = _literal(g, node, (RDFS.comment, SH.description))
-        anchor = (
-            node[len(shapes_ns) :]
-            if isinstance(node, URIRef) and node.startswith(shapes_ns)
-            else "shape-" + str(abs(hash(str(node))) % 10**8)
-        )
-        targets = []
-        for prop, text in (
-            (SH.targetClass, "every instance of {}"),
-            (SH.targetNode, "the node {}"),
-            (SH.targetSubjectsOf, "every subject of {}"),
-            (SH.targetObjectsOf, "every object of {}"),
-        ):
-            targets += [
-                text.format(rdfview.display(o)) for o in sorted(g.objects(node, prop), key=str)
-            ]
-        requirements = []
-        own_path = g.value(node, SH.path)
-        if own_path is not None:  # a property shape with a target of its own
-            own = constraint_words(g, node)
-            requirements.append(f"{path_words(g, own_path)}: " + "; ".join(own or ["any value"]))
-        else:
-            own = [_about_node(w) for w in constraint_words(g, node)]
-            if own:
-                requirements.append("The node itself must " + "; and ".join(own) + ".")
-        for ps in sorted(g.objects(node, SH.property), key=str):
-            path = g.value(ps, SH.path)
-            words = constraint_words(g, ps)
-            message = _literal(g, ps, (SH.message,))
-            severity = g.value(ps, SH.severity)
-            sentence = f"{path_words(g, path) if path is not None else '(no path)'}: "
-            sentence += "; ".join(words) if words else "no constraint"
-            if severity is not None and severity != SH.Violation:
-                sentence += f" (severity {rdfview.display(severity)})"
-            if message is not None:
-                sentence += f" — “{message}”"
-            requirements.append(sentence)
-        sparql = []
-        for sc in g.objects(node, SH.sparql):
-            msg = _literal(g, sc, (SH.message,))
-            select = g.value(sc, SH.select)
-            sparql.append(
-                {"message": str(msg) if msg is not None else "", "select": str(select or "")}
-            )
-        severity = g.value(node, SH.severity)
-        message = _literal(g, node, (SH.message,))
-        if message is not None and not requirements and not sparql:
-            requirements.append(f"“{message}”")
-        docs.append(
-            ShapeDoc(
-                node,
-                anchor,
-                str(title) if title is not None else rdfview.display(node),
-                str(comment) if comment is not None else None,
-                targets,
-                rdfview.display(severity) if severity is not None else "sh:Violation",
-                requirements,
-                sparql,
-                (node, SH.deactivated, Literal(True)) in g,
-            )
-        )
-    return {"shapes": docs, "triples": len(g)}
 
 
 # ---------------------------------------------------------------- validation

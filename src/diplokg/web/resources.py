@@ -28,13 +28,11 @@ from diplokg.describe import (
     WIKIDATA,
     Description,
     Evidence,
-    Passage,
     best_literals,
-    passage,
-    source_quotes,
 )
 from diplokg.errors import NotFound
 from diplokg.namespaces import RDF, SCHEMA, project_namespaces
+from diplokg.quotes import Passage, passage, source_quotes
 from diplokg.web import rdfview
 from diplokg.web.rdfview import DOCUMENT_FORMATS
 
