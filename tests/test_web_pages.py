@@ -125,6 +125,13 @@ def test_everything_is_escaped(linked_client: FlaskClient) -> None:
     assert "o&#39;brien" in page
     text = linked_client.get("/doc/azernews-2020-01-21-azerbaijan-nato").text
     assert "<script" not in text
+    marked = linked_client.get("/doc/x(1)", headers={"Accept": "text/html"}).text
+    assert "<script>alert" not in marked
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in marked
+    assert "<h1>Parentheses &lt;i&gt;and markup&lt;/i&gt;</h1>" in marked
+    home = linked_client.get("/", headers={"Accept": "text/html"}).text
+    assert "<i>and markup</i>" not in home
+    assert "Parentheses &lt;i&gt;and markup&lt;/i&gt;" in home
 
 
 def test_home_page_says_what_and_counts_and_ways_in(

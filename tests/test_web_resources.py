@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import FOAF, RDFS
 
+from diplokg.build import BuildResult
 from diplokg.describe import Reader
 from diplokg.namespaces import OA
 from diplokg.web.rdfview import iri_to_path
@@ -385,5 +386,21 @@ def test_another_base_is_served_under_its_own_namespace(project: Path) -> None:
         page = client.get("/doc/ana-petrovic", headers={"Accept": "text/html"}).text
         assert f"<code>{thing}</code>" in page
         assert 'href="/ontology#Person"' in page
+    finally:
+        app.extensions["diplokg"]["store"].close()
+
+
+def test_public_url_is_used_in_redirects(linked_built: BuildResult) -> None:
+    """Behind a proxy, the 303 points to the public URL, not to the address asked."""
+    from diplokg.config import Settings
+    from diplokg.web import create_app
+
+    root = linked_built.checked.project.root
+    settings = Settings.from_env({}, root=root, public_url="https://kg.example.org/", threads=1)
+    app = create_app(settings)
+    try:
+        r = app.test_client().get("/id/nato", headers={"Accept": "text/turtle"})
+        assert r.status_code == 303
+        assert r.location == "https://kg.example.org/doc/nato.ttl"
     finally:
         app.extensions["diplokg"]["store"].close()
