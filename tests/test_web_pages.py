@@ -322,3 +322,22 @@ def test_properties_sharing_a_label_are_told_apart(linked_client: FlaskClient) -
     page = linked_client.get("/doc/hikmat-hajiyev", headers={"Accept": "text/html"}).text
     headers = re.findall(r'<th scope="row"><a [^>]*>([^<]+)</a>', page)
     assert len(headers) == len(set(headers)), headers
+
+
+def test_timeline_as_a_standalone_svg(linked_client: FlaskClient) -> None:
+    import xml.etree.ElementTree as ET
+
+    r = linked_client.get("/timeline.svg")
+    assert r.status_code == 200
+    assert r.mimetype == "image/svg+xml"
+    root = ET.fromstring(r.data)
+    ns = "{http://www.w3.org/2000/svg}"
+    assert root.tag == ns + "svg"
+    assert root.find(ns + "title") is not None
+    assert root.find(ns + "desc") is not None
+    links = [a.get("href") for a in root.iter(ns + "a")]
+    assert "/id/20-january-tragedy" in links
+    assert (
+        linked_client.get("/timeline.svg", headers={"If-None-Match": r.headers["ETag"]}).status_code
+        == 304
+    )

@@ -9,7 +9,6 @@ the same events as an ordered list: no JavaScript, no external resources.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from flask import Blueprint, Response, render_template
@@ -324,14 +323,7 @@ def short(label: str, limit: int) -> str:
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
-@bp.route("/timeline", methods=["GET"])
-def timeline() -> Response:
-    """The partnership's events, 1990 to 2020, as an SVG timeline and a list."""
-    store = rdfview.store()
-    tag = rdfview.etag(store.version, LAYOUT, "timeline")
-    cached = rdfview.not_modified(tag)
-    if cached is not None:
-        return cached
+def _timeline_context() -> dict[str, object]:
     items = timeline_items(rdfview.reader())
     layout = Layout()
     lanes = assign_lanes(items, layout)
@@ -354,16 +346,40 @@ def timeline() -> Response:
                 "left": label_left(item, layout),
             }
         )
-    html = render_template(
-        "ld_timeline.html",
-        items=items,
-        shapes=shapes,
-        years=years,
-        width=layout.width,
-        height=height,
-        axis_y=axis_y,
-        first=FIRST_YEAR,
-        last=LAST_YEAR,
-        ceil=math.ceil,
-    )
+    return {
+        "items": items,
+        "shapes": shapes,
+        "years": years,
+        "width": layout.width,
+        "height": height,
+        "axis_y": axis_y,
+        "first": FIRST_YEAR,
+        "last": LAST_YEAR,
+    }
+
+
+@bp.route("/timeline", methods=["GET"])
+def timeline() -> Response:
+    """The partnership's events, 1990 to 2020, as an SVG timeline and a list."""
+    tag = rdfview.etag(rdfview.store().version, LAYOUT, "timeline")
+    cached = rdfview.not_modified(tag)
+    if cached is not None:
+        return cached
+    html = render_template("ld_timeline.html", **_timeline_context())
     return rdfview.finish(html, rdfview.DOCUMENT_FORMATS[0], tag)
+
+
+@bp.route("/timeline.svg", methods=["GET"])
+def timeline_svg() -> Response:
+    """The timeline alone, as an SVG image (links and titles included)."""
+    tag = rdfview.etag(rdfview.store().version, LAYOUT, "timeline.svg")
+    cached = rdfview.not_modified(tag)
+    if cached is not None:
+        return cached
+    svg = '<?xml version="1.0" encoding="utf-8"?>\n' + render_template(
+        "_ld_timeline_svg.html", **_timeline_context()
+    )
+    response = Response(svg, content_type="image/svg+xml; charset=utf-8")
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
