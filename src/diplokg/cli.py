@@ -167,6 +167,8 @@ def stats(as_json: bool, **options: Any) -> None:
     "workers",
     "threads",
     "store",
+    "store_path",
+    "store_query_url",
     "query_timeout",
     "result_cap",
     "max_body",
@@ -185,6 +187,22 @@ def serve(**options: Any) -> None:
     from diplokg.web.server import serve as run_server
 
     run_server(Settings.from_env(**options))
+
+
+@cli.command()
+@settings_options("store_gsp_url", "store_query_url", "root", "dist", "base")
+@handle_errors
+def push(**options: Any) -> None:
+    """Load dist/ into the remote store, graph by graph, and verify the counts.
+
+    Each named graph replaces the remote graph of the same IRI (a Graph Store
+    Protocol PUT of N-Triples); graphs of this dataset that dist/ no longer has
+    are deleted. Then the triples of every graph are counted through the query
+    endpoint: exit 1, naming the graphs, when they differ from dist/.
+    """
+    from diplokg.push import push as push_dist
+
+    click.echo(push_dist(Settings.from_env(**options)).to_text())
 
 
 def main() -> None:

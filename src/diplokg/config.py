@@ -65,7 +65,23 @@ class Settings:
     )
     workers: int = setting(2, "Web worker processes of the WSGI server (gunicorn).")
     threads: int = setting(4, "Request threads per worker, each with its own query evaluator.")
-    store: str = setting("memory", "Query store backend: memory (Oxigraph loaded from dist/).")
+    store: str = setting(
+        "memory",
+        "Query store backend: memory (Oxigraph loaded from dist/ at start-up), disk"
+        " (Oxigraph persisted at store_path) or remote (a SPARQL 1.1 endpoint at store_query_url).",
+    )
+    store_path: Path = setting(
+        Path(".diplokg-store"),
+        "Directory of the disk store (under the root when relative); reloaded when dist/ changes.",
+    )
+    store_query_url: str = setting(
+        "", "SPARQL 1.1 query endpoint of the remote store, e.g. http://127.0.0.1:7878/query."
+    )
+    store_gsp_url: str = setting(
+        "",
+        "SPARQL 1.1 Graph Store Protocol endpoint of the remote store (for `diplokg push`),"
+        " e.g. http://127.0.0.1:7878/store.",
+    )
     query_timeout: float = setting(
         10.0, "Seconds a query may run before it is stopped and answered with 503."
     )
@@ -83,6 +99,11 @@ class Settings:
     def dist_dir(self) -> Path:
         """The output directory, resolved against :attr:`root` when relative."""
         return self.dist if self.dist.is_absolute() else self.root / self.dist
+
+    @property
+    def store_dir(self) -> Path:
+        """The disk store's directory, resolved against :attr:`root` when relative."""
+        return self.store_path if self.store_path.is_absolute() else self.root / self.store_path
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -145,3 +145,31 @@ class ServiceUnavailable(DiploKGError):
 
 class QueryTimeout(ServiceUnavailable):
     """A query stopped by the query timeout (503 with ``Retry-After``)."""
+
+
+class GatewayTimeout(QueryTimeout):
+    """The remote store did not answer within the query timeout (504 with ``Retry-After``)."""
+
+    http_status = 504
+
+
+class StoreUnavailable(ServiceUnavailable):
+    """The remote store cannot be reached (refused, reset): 503 with ``Retry-After``."""
+
+
+class BadGateway(ServiceUnavailable):
+    """The remote store answered with an error or something that is not SPARQL (502)."""
+
+    http_status = 502
+
+
+class DistError(InputError):
+    """``dist/`` is missing, partial or corrupt; the server does not start (exit 2)."""
+
+    http_status = 500
+
+
+class PushMismatch(CheckFailed):
+    """After ``diplokg push``, the remote store's graphs differ from ``dist/`` (exit 1)."""
+
+    title = "push verification failed"

@@ -1,7 +1,10 @@
 """Stores: one interface (:class:`Store`), a backend per kind of storage.
 
-Backends: ``memory`` (Oxigraph in memory, loaded from ``dist/``). The web layer
-depends only on :class:`Store`, :class:`QueryRequest` and :class:`QueryResult`.
+Backends, chosen by the ``store`` setting: ``memory`` (Oxigraph in memory,
+loaded from ``dist/`` at start-up), ``disk`` (Oxigraph persisted at
+``store_path``, loaded only when ``dist/`` changed) and ``remote`` (a SPARQL 1.1
+endpoint at ``store_query_url``). The web layer depends only on :class:`Store`,
+:class:`QueryRequest` and :class:`QueryResult`.
 """
 
 from __future__ import annotations
@@ -9,13 +12,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from diplokg.config import Settings
-from diplokg.errors import InputError
+from diplokg.errors import DistError, InputError
 from diplokg.namespaces import prefixes_for
 from diplokg.store.base import QueryRequest, QueryResult, Store
+from diplokg.store.dist import DUMP, check_dist, dump_digest, sha256_file
 
-__all__ = ["QueryRequest", "QueryResult", "Store", "dump_path", "open_store"]
+__all__ = [
+    "BACKENDS",
+    "QueryRequest",
+    "QueryResult",
+    "Store",
+    "dump_path",
+    "open_store",
+    "prepare_store",
+]
 
-DUMP = "diplokg.nq"
+BACKENDS = ("memory", "disk", "remote")
 
 
 def dump_path(settings: Settings) -> Path:
@@ -24,26 +36,101 @@ def dump_path(settings: Settings) -> Path:
 
 
 def open_store(settings: Settings) -> Store:
-    """Open the store the settings name.
+    """Open the store the settings name, after checking ``dist/`` against its manifest.
 
     Args:
-        settings: ``store`` selects the backend; ``dist``, ``threads`` and
-            ``query_memory`` configure it.
+        settings: ``store`` selects the backend; ``dist``, ``threads``,
+            ``query_memory``, ``store_path``, ``store_query_url`` and
+            ``query_timeout`` configure it.
 
     Returns:
-        The store, ready to answer.
+        The store, ready to answer (a remote store is only contacted when asked).
 
     Raises:
-        InputError: An unknown backend, or a dump that does not load.
-        NotFound: No dump: the dataset has not been built.
+        InputError: An unknown backend, or a setting it needs is missing.
+        NotFound: No ``dist/``: the dataset has not been built.
+        DistError: ``dist/`` is partial or corrupt, or its dump does not load.
     """
+    prefixes = prefixes_for(settings.base)
+    dump = dump_path(settings)
     if settings.store == "memory":
         from diplokg.store.memory import MemoryStore
 
+        digest = dump_digest(check_dist(settings.dist_dir, full=False))
+        if sha256_file(dump) != digest:
+            raise DistError(
+                f"{dump} does not match its sha256 in the manifest (corrupt);"
+                " rebuild it with `diplokg build`"
+            )
         return MemoryStore(
-            dump_path(settings),
+            dump,
             evaluators=settings.threads,
-            prefixes=prefixes_for(settings.base),
+            prefixes=prefixes,
+            memory_mb=settings.query_memory,
+            version=digest[:16],
+        )
+    if settings.store == "disk":
+        from diplokg.store.disk import DiskStore, read_marker
+
+        manifest = check_dist(settings.dist_dir, full=False)
+        digest = dump_digest(manifest)
+        marker = read_marker(settings.store_dir)
+        if (marker is None or marker.get("digest") != digest) and sha256_file(dump) != digest:
+            raise DistError(
+                f"{dump} does not match its sha256 in the manifest (corrupt);"
+                " rebuild it with `diplokg build`"
+            )
+        return DiskStore(
+            settings.store_dir,
+            dump,
+            digest,
+            evaluators=settings.threads,
+            prefixes=prefixes,
             memory_mb=settings.query_memory,
         )
-    raise InputError(f"unknown store {settings.store!r}; available: memory")
+    if settings.store == "remote":
+        from diplokg.store.remote import RemoteStore
+
+        if settings.dist_dir.exists():  # served dumps and pages; the data is remote
+            check_dist(settings.dist_dir, full=False)
+        return RemoteStore(
+            settings.store_query_url,
+            base=settings.base,
+            prefixes=prefixes,
+            timeout=settings.query_timeout,
+        )
+    raise InputError(f"unknown store {settings.store!r}; available: {', '.join(BACKENDS)}")
+
+
+def prepare_store(settings: Settings) -> None:
+    """Check ``dist/`` fully and bring a disk store up to date, once, before serving.
+
+    ``diplokg serve`` calls this in the master process, before the web workers
+    start (and each opens the store): every file of ``dist/`` is compared with
+    its sha256 in the manifest (a truncated dump, a bad gzip), and a disk store
+    is loaded when it does not hold this ``dist/`` yet.
+
+    Args:
+        settings: The backend and where ``dist/`` is.
+
+    Raises:
+        NotFound: No ``dist/`` (memory and disk backends).
+        DistError: ``dist/`` is partial or corrupt, or its dump does not load.
+    """
+    if settings.store == "remote" and not settings.dist_dir.exists():
+        return
+    manifest = check_dist(settings.dist_dir, full=True)
+    if settings.store == "disk":
+        import multiprocessing
+
+        from diplokg.store.disk import prepare, read_marker
+
+        digest = dump_digest(manifest)
+        marker = read_marker(settings.store_dir)
+        if marker is not None and marker.get("digest") == digest:
+            return
+        # Load in a child process: RocksDB's threads must not exist in the process
+        # gunicorn forks its workers from.
+        ctx = multiprocessing.get_context("spawn")
+        with ctx.Pool(1) as pool:
+            pool.apply(prepare, (settings.store_dir, dump_path(settings), digest))

@@ -60,8 +60,10 @@ class QueryRequest:
 class Store(Protocol):
     """What the web layer needs from a store backend."""
 
-    #: Identifies the data; changes whenever the data does (used in ETags).
-    version: str
+    @property
+    def version(self) -> str:
+        """Identifies the data; changes whenever the data does (used in ETags)."""
+        ...
 
     def query(self, request: QueryRequest, timeout: float) -> QueryResult:
         """Answer a query.
@@ -78,7 +80,10 @@ class Store(Protocol):
             Forbidden: An update, ``SERVICE`` or a graph outside the dataset (403).
             NotAcceptable: No acceptable format for the query's form (406).
             QueryTimeout: The evaluation was stopped by the timeout (503).
-            ServiceUnavailable: No evaluator became free in time (503).
+            ServiceUnavailable: No evaluator became free in time, or the remote
+                store cannot be reached (503).
+            GatewayTimeout: The remote store did not answer in time (504).
+            BadGateway: The remote store answered an error or not SPARQL (502).
             EvaluationError: The evaluation failed (500).
         """
         ...

@@ -51,14 +51,17 @@ _POSITION = re.compile(r"error at (\d+):(\d+): ?(.*)", re.DOTALL)
 
 
 def load_store(source: Path) -> ox.Store:
-    """Load an N-Quads or TriG file into an in-memory Oxigraph store.
+    """Load an N-Quads or TriG file into an in-memory Oxigraph store, or open a disk store.
 
     Args:
-        source: The dump (``dist/diplokg.nq``).
+        source: The dump (``dist/diplokg.nq``), or the directory of an Oxigraph
+            store on disk, which is opened read-only (see :mod:`diplokg.store.disk`).
 
     Returns:
         The store.
     """
+    if source.is_dir():
+        return ox.Store.read_only(str(source))
     store = ox.Store()
     fmt = ox.RdfFormat.TRIG if source.suffix == ".trig" else ox.RdfFormat.N_QUADS
     store.bulk_load(path=str(source), format=fmt)
@@ -178,10 +181,15 @@ class Evaluator:
         prefixes: Prefixes for Turtle, TriG and RDF/XML output.
     """
 
-    def __init__(self, store: ox.Store, prefixes: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        store: ox.Store,
+        prefixes: dict[str, str] | None = None,
+        sizes: dict[str, int] | None = None,
+    ) -> None:
         self.store = store
         self.prefixes = prefixes or {}
-        self.sizes = graph_sizes(store)
+        self.sizes = sizes if sizes is not None else graph_sizes(store)
         self.graph_iris = frozenset(self.sizes)
 
     def run(self, request: QueryRequest) -> QueryResult:
@@ -219,37 +227,75 @@ class Evaluator:
             raise EvaluationError(f"query evaluation failed: {error}") from None
 
     def _check_format(self, form: str, request: QueryRequest) -> None:
-        if form in ("select", "ask") and request.results_format is None:
-            raise NotAcceptable(
-                f"no acceptable format for {form.upper()} results; offered: "
-                + conneg.describe(conneg.RESULTS_FORMATS)
-            )
-        if form in ("construct", "describe") and request.graph_format is None:
-            raise NotAcceptable(
-                f"no acceptable format for {form.upper()} results; offered: "
-                + conneg.describe(conneg.GRAPH_FORMATS)
-            )
+        check_format(form, request)
 
     def _serialise(
         self, answer: Any, form: str | None, request: QueryRequest, max_rows: int | None = None
     ) -> QueryResult:
-        cap = request.result_cap
-        if isinstance(answer, ox.QueryBoolean):
-            self._check_format("ask", request)
-            fmt = request.results_format or "json"
-            body = answer.serialize(format=RESULTS[fmt])
-            assert body is not None
-            return QueryResult("ask", fmt, body, 1, False)
-        if isinstance(answer, ox.QuerySolutions):
-            self._check_format("select", request)
-            fmt = request.results_format or "json"
-            body, count, truncated = _select(answer, fmt, cap, max_rows)
-            return QueryResult("select", fmt, body, count, truncated)
-        form = form if form in ("construct", "describe") else "construct"
-        self._check_format(form, request)
-        fmt = request.graph_format or "turtle"
-        body, count, truncated = _graph(answer, fmt, cap, self.prefixes)
-        return QueryResult(form, fmt, body, count, truncated)
+        return serialise(answer, form, request, self.prefixes, max_rows)
+
+
+def check_format(form: str, request: QueryRequest) -> None:
+    """Refuse a query form for which the client accepts no format.
+
+    Args:
+        form: ``select``, ``ask``, ``construct`` or ``describe``.
+        request: The request with the negotiated formats.
+
+    Raises:
+        NotAcceptable: No acceptable format for that form.
+    """
+    if form in ("select", "ask") and request.results_format is None:
+        raise NotAcceptable(
+            f"no acceptable format for {form.upper()} results; offered: "
+            + conneg.describe(conneg.RESULTS_FORMATS)
+        )
+    if form in ("construct", "describe") and request.graph_format is None:
+        raise NotAcceptable(
+            f"no acceptable format for {form.upper()} results; offered: "
+            + conneg.describe(conneg.GRAPH_FORMATS)
+        )
+
+
+def serialise(
+    answer: Any,
+    form: str | None,
+    request: QueryRequest,
+    prefixes: dict[str, str],
+    max_rows: int | None = None,
+) -> QueryResult:
+    """Serialise a pyoxigraph answer in the negotiated format, at most the cap.
+
+    Args:
+        answer: A ``QueryBoolean``, ``QuerySolutions`` or an iterable of triples.
+        form: The query form when known (tells CONSTRUCT from DESCRIBE).
+        request: The request (formats, result cap).
+        prefixes: Prefixes for Turtle, TriG and RDF/XML output.
+        max_rows: The query's own top-level LIMIT, when it has one.
+
+    Returns:
+        The serialised answer.
+
+    Raises:
+        NotAcceptable: No acceptable format for the answer's form.
+    """
+    cap = request.result_cap
+    if isinstance(answer, ox.QueryBoolean):
+        check_format("ask", request)
+        fmt = request.results_format or "json"
+        body = answer.serialize(format=RESULTS[fmt])
+        assert body is not None
+        return QueryResult("ask", fmt, body, 1, False)
+    if isinstance(answer, ox.QuerySolutions):
+        check_format("select", request)
+        fmt = request.results_format or "json"
+        body, count, truncated = _select(answer, fmt, cap, max_rows)
+        return QueryResult("select", fmt, body, count, truncated)
+    form = form if form in ("construct", "describe") else "construct"
+    check_format(form, request)
+    fmt = request.graph_format or "turtle"
+    body, count, truncated = _graph(answer, fmt, cap, prefixes)
+    return QueryResult(form, fmt, body, count, truncated)
 
 
 def encode_error(error: BaseException) -> tuple[Any, ...]:
@@ -261,7 +307,13 @@ def encode_error(error: BaseException) -> tuple[Any, ...]:
     return ("EvaluationError", f"query evaluation failed: {type(error).__name__}")
 
 
-def serve(conn: Connection, source: str, prefixes: dict[str, str], memory_mb: int) -> None:
+def serve(
+    conn: Connection,
+    source: str,
+    prefixes: dict[str, str],
+    memory_mb: int,
+    sizes: dict[str, int] | None = None,
+) -> None:
     """Main loop of an evaluator process.
 
     Sends ``("ready", graph sizes)`` once the store is loaded, then for each
@@ -270,9 +322,11 @@ def serve(conn: Connection, source: str, prefixes: dict[str, str], memory_mb: in
 
     Args:
         conn: This end of the pipe.
-        source: The dump to load.
+        source: The dump to load, or a disk store's directory to open.
         prefixes: Output prefixes.
         memory_mb: Address-space limit in MiB (0: none).
+        sizes: The graph sizes when already known (a disk store records them),
+            so that they are not counted again.
     """
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
@@ -280,7 +334,7 @@ def serve(conn: Connection, source: str, prefixes: dict[str, str], memory_mb: in
         if hard == resource.RLIM_INFINITY or hard >= limit:
             resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     try:
-        evaluator = Evaluator(load_store(Path(source)), prefixes)
+        evaluator = Evaluator(load_store(Path(source)), prefixes, sizes)
     except (OSError, SyntaxError, ValueError) as error:
         conn.send(("failed", f"cannot load {source}: {error}"))
         return

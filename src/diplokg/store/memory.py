@@ -40,6 +40,8 @@ class MemoryStore:
         evaluators: How many queries may run at once.
         prefixes: Prefixes for Turtle, TriG and RDF/XML output.
         memory_mb: Address-space limit of each evaluator in MiB (0: none).
+        version: The dump's version when already known (its sha256 checked against
+            the manifest); otherwise it is hashed here.
 
     Raises:
         NotFound: The dump does not exist.
@@ -52,11 +54,12 @@ class MemoryStore:
         evaluators: int = 1,
         prefixes: dict[str, str] | None = None,
         memory_mb: int = 0,
+        version: str | None = None,
     ) -> None:
         if not source.is_file():
             raise NotFound(f"no dataset at {source}: run `diplokg build` first")
         self.source = source
-        self.version = file_version(source)
+        self.version = version or file_version(source)
         self.pool = EvaluatorPool(str(source), evaluators, prefixes or {}, memory_mb)
 
     def query(self, request: QueryRequest, timeout: float) -> QueryResult:

@@ -87,13 +87,19 @@ class EvaluatorPool:
         size: Number of evaluators (one per concurrent query).
         prefixes: Output prefixes.
         memory_mb: Address-space limit of each evaluator in MiB (0: none).
+        sizes: The graph sizes when already known (not counted again).
     """
 
     def __init__(
-        self, source: str, size: int, prefixes: dict[str, str], memory_mb: int = 0
+        self,
+        source: str,
+        size: int,
+        prefixes: dict[str, str],
+        memory_mb: int = 0,
+        sizes: dict[str, int] | None = None,
     ) -> None:
         self._ctx = _context()
-        self._args = (source, prefixes, memory_mb)
+        self._args = (source, prefixes, memory_mb, sizes)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()

@@ -20,7 +20,7 @@ from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 from diplokg.config import Settings
 from diplokg.errors import DiploKGError, InputError, NotFound
 from diplokg.loading import input_files
-from diplokg.store import dump_path
+from diplokg.store import dump_path, prepare_store
 
 log = logging.getLogger(__name__)
 
@@ -109,9 +109,15 @@ def serve(settings: Settings) -> None:
         settings: Host, port, workers, threads, limits and the project.
 
     Raises:
-        DiploKGError: The build failed or the dataset cannot be loaded.
+        DiploKGError: The build failed, or ``dist/`` is partial or corrupt, or the
+            dataset cannot be loaded.
     """
-    ensure_built(settings)
+    try:
+        ensure_built(settings)
+    except NotFound:
+        if settings.store != "remote":  # a remote store may be served without dist/
+            raise
+    prepare_store(settings)
     master = os.getpid()
     try:
         _Gunicorn(settings, gunicorn_options(settings)).run()
