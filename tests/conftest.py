@@ -79,4 +79,4 @@ from tests.linked import (  # noqa: E402, F401
 )
 
 # The real `diplokg serve` of the web tests (tests/live.py).
-from tests.live import live_server  # noqa: E402, F401
+from tests.live import backend, backends, live_server  # noqa: E402, F401

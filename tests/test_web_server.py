@@ -16,7 +16,7 @@ from diplokg import errors
 from diplokg.cli import cli
 from diplokg.config import Settings
 from diplokg.web import server
-from tests.live import WEB, free_port, start_server, stop_server
+from tests.live import WEB, free_port, start_server, stop_server, write_manifest
 
 PROJECT = Path(__file__).parent / "data" / "project"
 
@@ -87,6 +87,7 @@ def test_serve_builds_first_then_answers(tmp_path: Path) -> None:
 def test_serve_with_a_dump_that_does_not_load_stops_with_a_message(tmp_path: Path) -> None:
     (tmp_path / "dist").mkdir()
     (tmp_path / "dist" / "diplokg.nq").write_text('<a> <b> "unterminated .\n')
+    write_manifest(tmp_path / "dist")  # complete and matching: only the content is bad
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIPLOKG_")}
     cmd = [sys.executable, "-m", "diplokg", "serve", "--root", str(tmp_path)]
     cmd += ["--port", str(free_port()), "--workers", "1", "--threads", "1"]

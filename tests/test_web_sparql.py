@@ -594,10 +594,10 @@ def test_timeout_stops_the_query_and_the_server_answers_right_after(
     start = time.monotonic()
     r = live_server.request("GET", q(SLOW))
     elapsed = time.monotonic() - start
-    assert r.status == 503
-    assert TIMEOUT <= elapsed < TIMEOUT + 1.5
+    assert r.status == live_server.timeout_status  # 504 from a remote store
+    assert TIMEOUT * 0.95 <= elapsed < TIMEOUT + 1.5
     assert int(r.header("Retry-After") or 0) >= 1
-    assert "time limit" in json_error(r.body, 503)["error"]  # type: ignore[operator]
+    assert "time limit" in json_error(r.body, r.status)["error"]  # type: ignore[operator]
     start = time.monotonic()
     assert live_server.request("GET", q(ASK)).status == 200
     assert time.monotonic() - start < 1.0
@@ -620,7 +620,7 @@ def test_the_server_answers_others_during_a_slow_query(live_server: LiveServer) 
         assert live_server.request("GET", q(SELECT)).status == 200
         assert time.monotonic() - start < 1.0
     slow.join()
-    assert statuses == [503]
+    assert statuses == [live_server.timeout_status]
 
 
 def test_a_timeout_is_never_a_truncated_200(live_server: LiveServer) -> None:
@@ -630,7 +630,7 @@ def test_a_timeout_is_never_a_truncated_200(live_server: LiveServer) -> None:
         " ORDER BY ?a"
     )
     r = live_server.request("GET", q(query), headers={"Accept": "application/n-triples"})
-    assert r.status == 503
+    assert r.status == live_server.timeout_status
     assert r.header("Retry-After")
 
 
