@@ -26,7 +26,7 @@ from diplokg.build import BuildResult, build
 from diplokg.config import Settings
 from diplokg.store import QueryRequest, QueryResult
 from diplokg.web import create_app
-from tests.live import LiveServer, free_port, stop_server
+from tests.live import Backends, LiveServer, free_port, stop_server
 
 REPO = Path(__file__).resolve().parent.parent
 LINKED = Path(__file__).parent / "data" / "linked"
@@ -77,10 +77,11 @@ def linked_entities(linked_union: Graph) -> list[URIRef]:
 
 
 @pytest.fixture(scope="session")
-def linked_app(linked_built: BuildResult) -> Iterator[Flask]:
-    """The app on the in-memory store of the linked-data project."""
+def linked_app(linked_built: BuildResult, backend: str, backends: Backends) -> Iterator[Flask]:
+    """The app on the linked-data project, on each store backend (see tests/live.py)."""
     root = linked_built.checked.project.root
-    app = create_app(Settings.from_env({}, root=root, threads=2))
+    overrides = backends.settings(backend, root)
+    app = create_app(Settings.from_env({}, root=root, threads=2, **overrides))
     app.config["TESTING"] = True
     yield app
     app.extensions["diplokg"]["store"].close()
@@ -93,15 +94,18 @@ def linked_client(linked_app: Flask) -> FlaskClient:
 
 
 @pytest.fixture(scope="session")
-def linked_server(linked_built: BuildResult) -> Iterator[LiveServer]:
-    """``diplokg serve`` on the linked-data project, on a free port of 127.0.0.1."""
+def linked_server(
+    linked_built: BuildResult, backend: str, backends: Backends
+) -> Iterator[LiveServer]:
+    """``diplokg serve`` on the linked-data project, on a free port of 127.0.0.1, per backend."""
     root = linked_built.checked.project.root
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIPLOKG_")}
     cmd = [sys.executable, "-m", "diplokg", "serve", "--root", str(root), "--port", str(port)]
-    cmd += ["--workers", "1", "--threads", "4"]
+    cmd += ["--workers", "1", "--threads", "4", "--store", backend]
+    cmd += backends.args(backend, root)
     process = subprocess.Popen(cmd, env=env, start_new_session=True)
-    server = LiveServer(f"http://127.0.0.1:{port}", port, process)
+    server = LiveServer(f"http://127.0.0.1:{port}", port, process, backend)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:

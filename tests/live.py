@@ -239,6 +239,14 @@ class Backends:
             return ["--store-query-url", self.stores[root].query_url]
         return []
 
+    def settings(self, backend: str, root: Path) -> dict[str, object]:
+        """The same as :meth:`args`, as ``Settings`` overrides (for an in-process app)."""
+        args = self.args(backend, root)
+        overrides: dict[str, object] = {"store": backend}
+        for option, value in zip(args[::2], args[1::2], strict=True):
+            overrides[option.removeprefix("--").replace("-", "_")] = value
+        return overrides
+
     def close(self) -> None:
         for oxigraph in self.stores.values():
             stop_process(oxigraph.process)
