@@ -127,6 +127,8 @@ def push(settings: Settings) -> PushReport:
         )
         if status not in (200, 204, 404):
             raise BadGateway(f"the remote store did not delete graph <{iri}>: {status}")
+    gsp.close()
+    remote.close()
     return verify(settings, {g: len(t) for g, t in graphs.items()}, deleted, started)
 
 
@@ -148,7 +150,10 @@ def verify(
         PushMismatch: One problem per graph that differs.
     """
     remote = RemoteStore(settings.store_query_url, base=settings.base, timeout=GSP_TIMEOUT)
-    found = remote.graphs()
+    try:
+        found = remote.graphs()
+    finally:
+        remote.close()
     ours = settings.base + "graph/"
     problems = []
     for iri in sorted(set(expected) | {g for g in found if g.startswith(ours)}):

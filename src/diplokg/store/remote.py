@@ -76,6 +76,8 @@ class Endpoint:
         self.port = parts.port
         self.path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self._local = threading.local()
+        self._lock = threading.Lock()
+        self._open: set[http.client.HTTPConnection] = set()
 
     def _connection(self, timeout: float) -> tuple[http.client.HTTPConnection, bool]:
         conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
@@ -84,12 +86,23 @@ class Endpoint:
         cls = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
         conn = cls(self.host, self.port, timeout=timeout)
         self._local.conn = conn
+        with self._lock:
+            self._open.add(conn)
         return conn, False
 
     def _drop(self) -> None:
         conn = getattr(self._local, "conn", None)
         self._local.conn = None
         if conn is not None:
+            with self._lock:
+                self._open.discard(conn)
+            conn.close()
+
+    def close(self) -> None:
+        """Close the connections of every thread."""
+        with self._lock:
+            conns, self._open = list(self._open), set()
+        for conn in conns:
             conn.close()
 
     def exchange(
@@ -365,5 +378,5 @@ class RemoteStore:
         )
 
     def close(self) -> None:
-        """Nothing to release but this thread's connection."""
-        self.endpoint._drop()
+        """Close the connections to the store."""
+        self.endpoint.close()
