@@ -201,7 +201,7 @@ def test_timeline_draws_every_dated_event_with_page_and_evidence(
     assert years[0] == "1990"
     assert "2020" in years
     # the list beside it is in time order
-    listed = re.findall(r"<li><time>([^<]+)</time>", page[page.index("</svg>") :])
+    listed = re.findall(r"<li><span class=\"when\">([^<]+)</span>", page[page.index("</svg>") :])
     starts = [w.replace("since ", "")[:10] for w in listed]
     assert starts == sorted(starts)
 
@@ -221,7 +221,7 @@ def test_entity_page_content(linked_client: FlaskClient) -> None:
     # events in time order
     events = page[page.index('id="h-events"') :]
     events = events[: events.index("</ol>")]
-    dates = re.findall(r"<time>([^<]+)</time>", events)
+    dates = re.findall(r"<span class=\"when\">([^<]+)</span>", events)
     dated = [d for d in dates if d != "undated"]
     assert dated == sorted(dated)
     assert "1992-03" in dated
