@@ -44,7 +44,11 @@ def needs_build(settings: Settings) -> bool:
     inputs = [settings.root / p for p in input_files(settings.root)]
     if not dump.is_file():
         if not inputs:
-            raise NotFound(f"no dataset at {dump} and no project inputs under {settings.root}")
+            raise NotFound(
+                f"no dataset at {dump} and no project inputs under {settings.root}:"
+                " point --root at a project (or --dist at a built dataset) and run"
+                " `diplokg build`"
+            )
         return True
     built = dump.stat().st_mtime
     return any(p.stat().st_mtime > built for p in inputs)
