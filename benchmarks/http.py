@@ -286,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
         # diplokg serve reads {dist}/diplokg.nq; give it the dump under that name.
         served = Path(tmp) / "diplokg.nq"
         served.symlink_to(dump)
+        if (dump.parent / "manifest.json").is_file():  # the server checks dist/ against it
+            (Path(tmp) / "manifest.json").symlink_to(dump.parent / "manifest.json")
         ours_port, oxi_port = free_port(), free_port()
         ours = start_diplokg(served, ours_port, args.workers, args.threads)
         oxi = start_oxigraph(dump, oxi_port)
