@@ -40,7 +40,7 @@ def test_shapes_in_words() -> None:
     assert shape.anchor == "VisitShape"
     assert shape.title == "Visit"
     assert shape.targets == ["every instance of dkg:Visit"]
-    text = "\n".join(shape.requirements)
+    text = "\n".join(r.text for r in shape.requirements)
     assert "The node itself must match the regular expression /id/." in text
     assert "dkg:visitor / dkg:holder: at least 1 value" in text
     assert "^dkg:isSubEventOf (inverse): at most 3 values" in text

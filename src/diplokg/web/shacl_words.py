@@ -10,6 +10,7 @@ constraints are shown with their message and query.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
@@ -158,26 +159,47 @@ class ShapeDoc:
     comment: str | None
     targets: list[str]
     severity: str
-    requirements: list[str]
+    requirements: list[Requirement]
     sparql: list[dict[str, str]]
     deactivated: bool
+
+
+@dataclass
+class Requirement:
+    """One sentence of a shape; a named property shape keeps its anchor (``shapes#X-y``)."""
+
+    text: str
+    anchor: str | None = None
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def shapes_context(g: Graph, base: str) -> dict[str, object]:
     """Describe every node shape of the shapes graph in words."""
     shapes_ns = str(project_namespaces(base).shapes)
     nodes = set(g.subjects(RDF.type, SH.NodeShape))
-    for prop in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf):
+    for prop in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target):
         nodes |= set(g.subjects(prop, None))
     docs = []
+    used: set[str] = set()
+
+    def anchor_of(shape: Node) -> str | None:
+        if isinstance(shape, URIRef) and shape.startswith(shapes_ns):
+            name = shape[len(shapes_ns) :]
+        elif shape in nodes:
+            name = "shape-" + hashlib.sha256(str(shape).encode()).hexdigest()[:12]
+        else:
+            return None
+        if name in used:  # a shape shared by several: anchored where it first appears
+            return None
+        used.add(name)
+        return name
+
     for node in sorted(nodes, key=str):
         title = _literal(g, node, (RDFS.label, SH.name))
         comment = _literal(g, node, (RDFS.comment, SH.description))
-        anchor = (
-            node[len(shapes_ns) :]
-            if isinstance(node, URIRef) and node.startswith(shapes_ns)
-            else "shape-" + str(abs(hash(str(node))) % 10**8)
-        )
+        anchor = anchor_of(node) or "shape-" + hashlib.sha256(str(node).encode()).hexdigest()[:12]
         targets = []
         for prop, text in (
             (SH.targetClass, "every instance of {}"),
@@ -188,15 +210,20 @@ def shapes_context(g: Graph, base: str) -> dict[str, object]:
             targets += [
                 text.format(rdfview.display(o)) for o in sorted(g.objects(node, prop), key=str)
             ]
-        requirements = []
+        custom = sorted(g.objects(node, SH.target), key=str)  # SHACL-AF targets
+        if custom:
+            targets.append("the nodes its SPARQL target selects (the query below)")
+        requirements: list[Requirement] = []
         own_path = g.value(node, SH.path)
         if own_path is not None:  # a property shape with a target of its own
             own = constraint_words(g, node)
-            requirements.append(f"{path_words(g, own_path)}: " + "; ".join(own or ["any value"]))
+            text = f"{path_words(g, own_path)}: " + "; ".join(own or ["any value"])
+            requirements.append(Requirement(text))
         else:
             own = [_about_node(w) for w in constraint_words(g, node)]
             if own:
-                requirements.append("The node itself must " + "; and ".join(own) + ".")
+                text = "The node itself must " + "; and ".join(own) + "."
+                requirements.append(Requirement(text))
         for ps in sorted(g.objects(node, SH.property), key=str):
             path = g.value(ps, SH.path)
             words = constraint_words(g, ps)
@@ -208,18 +235,26 @@ def shapes_context(g: Graph, base: str) -> dict[str, object]:
                 sentence += f" (severity {rdfview.display(severity)})"
             if message is not None:
                 sentence += f" — “{message}”"
-            requirements.append(sentence)
-        sparql = []
+            requirements.append(Requirement(sentence, anchor_of(ps)))
+        sparql = [
+            {"kind": "target", "message": "", "select": str(select)}
+            for t in custom
+            if (select := g.value(t, SH.select)) is not None
+        ]
         for sc in g.objects(node, SH.sparql):
             msg = _literal(g, sc, (SH.message,))
             select = g.value(sc, SH.select)
             sparql.append(
-                {"message": str(msg) if msg is not None else "", "select": str(select or "")}
+                {
+                    "kind": "constraint",
+                    "message": str(msg) if msg is not None else "",
+                    "select": str(select or ""),
+                }
             )
         severity = g.value(node, SH.severity)
         message = _literal(g, node, (SH.message,))
         if message is not None and not requirements and not sparql:
-            requirements.append(f"“{message}”")
+            requirements.append(Requirement(f"“{message}”"))
         docs.append(
             ShapeDoc(
                 node,
