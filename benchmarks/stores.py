@@ -20,8 +20,9 @@ it:
 3. at the ``--http-scales``, runs the HTTP benchmark of :mod:`benchmarks.http`
    (a SELECT, an aggregate, a one-entity CONSTRUCT; ``connections`` closed-loop
    clients, ``rounds`` rounds of ``seconds``, servers alternating) for
-   ``diplokg serve`` on the memory and disk stores and ``oxigraph serve`` on the
-   same data, in the same run.
+   ``diplokg serve`` on the memory and disk stores, each with its answer cache
+   (the default) and without (``--query-cache 0``), and ``oxigraph serve`` on
+   the same data, in the same run.
 
 Generated scales are not run through ``diplokg build`` (its reasoning and SHACL
 take minutes at 10k and are measured by :mod:`benchmarks.build_bench`): their
@@ -39,6 +40,7 @@ import hashlib
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -188,7 +190,7 @@ def start_oxigraph(dist: Path) -> tuple[subprocess.Popen[bytes], int]:
 
 
 def start_diplokg(
-    dist: Path, store: str, store_path: Path, workers: int, threads: int
+    dist: Path, store: str, store_path: Path, workers: int, threads: int, *extra: str
 ) -> tuple[subprocess.Popen[bytes], int, float]:
     """``diplokg serve`` on a backend; returns the process, its port and its start-up time."""
     port = bench_http.free_port()
@@ -196,6 +198,7 @@ def start_diplokg(
     cmd = [sys.executable, "-m", "diplokg", "serve", "--port", str(port)]
     cmd += ["--dist", str(dist), "--root", str(dist.parent), "--store", store]
     cmd += ["--store-path", str(store_path), "--workers", str(workers), "--threads", str(threads)]
+    cmd += extra
     started = time.monotonic()
     proc = subprocess.Popen(cmd, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D"
@@ -249,9 +252,17 @@ def http_bench(
     try:
         oxi, oxi_port = start_oxigraph(dist)
         servers["oxigraph"] = (oxi, oxi_port)
-        for backend in ("memory", "disk"):
-            proc, port, _ = start_diplokg(dist, backend, store_path, args.workers, args.threads)
-            servers[f"diplokg-{backend}"] = (proc, port)
+        # The answer cache (query_cache) on, as served by default, and off: before and after.
+        for name, backend, extra in (
+            ("diplokg-memory", "memory", ()),
+            ("diplokg-memory-nocache", "memory", ("--query-cache", "0")),
+            ("diplokg-disk", "disk", ()),
+            ("diplokg-disk-nocache", "disk", ("--query-cache", "0")),
+        ):
+            proc, port, _ = start_diplokg(
+                dist, backend, store_path, args.workers, args.threads, *extra
+            )
+            servers[name] = (proc, port)
         paths = {
             name: {
                 s: ("/query?" if s == "oxigraph" else "/sparql?") + urlencode({"query": q})
@@ -315,7 +326,7 @@ def run_scale(scale: str, work: Path, args: argparse.Namespace) -> dict[str, Any
     prepare(store_path, dist / "diplokg.nq", dump_digest(check_dist(dist, full=False)))
     result["disk_load_s"] = time.monotonic() - started
 
-    base = {"root": dist.parent, "dist": dist, "threads": 1, "query_memory": 0}
+    base = {"root": dist.parent, "dist": dist, "threads": 1, "query_memory": 0, "query_cache": 0}
     for backend in ("memory", "disk"):
         started = time.monotonic()
         store = open_store(Settings.from_env({}, store=backend, store_path=store_path, **base))
@@ -502,6 +513,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "diplokg-stores")
     parser.add_argument("--output", type=Path, default=RESULTS / "stores.md")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
     args.http_scales = set(args.http_scales.split(","))
     command = "python -m benchmarks.stores " + " ".join(argv if argv is not None else sys.argv[1:])
     results = []

@@ -32,7 +32,9 @@ def dist(tmp_path: Path) -> Path:
 
 
 def settings(dist: Path, store: Path) -> Settings:
-    return Settings.from_env({}, root=dist.parent, store="disk", store_path=store, threads=1)
+    return Settings.from_env(
+        {}, root=dist.parent, store="disk", store_path=store, threads=1, query_cache=0
+    )
 
 
 def test_first_open_loads_then_a_restart_does_not(dist: Path, tmp_path: Path) -> None:

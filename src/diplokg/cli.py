@@ -173,6 +173,7 @@ def stats(as_json: bool, **options: Any) -> None:
     "result_cap",
     "max_body",
     "query_memory",
+    "query_cache",
     "public_url",
     "root",
     "dist",

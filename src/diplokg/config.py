@@ -90,6 +90,9 @@ class Settings:
     query_memory: int = setting(
         4096, "Address-space limit in MiB of each query evaluator process (0: no limit)."
     )
+    query_cache: int = setting(
+        256, "Answers each web worker remembers per version of the data (0: no cache)."
+    )
 
     def __post_init__(self) -> None:
         if not self.base.endswith(("/", "#")):

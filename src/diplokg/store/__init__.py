@@ -23,6 +23,7 @@ __all__ = [
     "QueryResult",
     "Store",
     "dump_path",
+    "open_backend",
     "open_store",
     "prepare_store",
 ]
@@ -36,6 +37,20 @@ def dump_path(settings: Settings) -> Path:
 
 
 def open_store(settings: Settings) -> Store:
+    """Open the store the settings name, with the answer cache of ``query_cache`` in front.
+
+    See :func:`open_backend`, which this wraps in a :class:`~diplokg.store.cached.CachedStore`
+    when ``query_cache`` is above 0.
+    """
+    store = open_backend(settings)
+    if settings.query_cache > 0:
+        from diplokg.store.cached import CachedStore
+
+        return CachedStore(store, settings.query_cache)
+    return store
+
+
+def open_backend(settings: Settings) -> Store:
     """Open the store the settings name, after checking ``dist/`` against its manifest.
 
     Args:
