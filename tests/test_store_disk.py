@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -103,3 +104,23 @@ def test_a_directory_that_is_not_a_store_is_left_alone(dist: Path, tmp_path: Pat
         open_store(settings(dist, precious))
     assert (precious / "notes.txt").read_text() == "keep me"
     assert not (precious / MARKER).exists()
+
+
+def test_a_restart_on_the_same_dist_reads_none_of_it_again(
+    dist: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from diplokg.store import dist as dist_module
+    from diplokg.store import prepare_store
+
+    s = settings(dist, tmp_path / "store")
+    prepare_store(s)  # checks every sha256, loads, remembers what it checked
+    assert read_marker(tmp_path / "store") is not None
+
+    def no_reading(path: Path) -> str:
+        raise AssertionError(f"{path} read again")
+
+    monkeypatch.setattr(dist_module, "sha256_file", no_reading)
+    prepare_store(s)
+    os.utime(dist / "diplokg.nq", ns=(1, 1))  # touched: checked again
+    with pytest.raises(AssertionError, match="read again"):
+        prepare_store(s)

@@ -15,7 +15,7 @@ from diplokg.config import Settings
 from diplokg.errors import DistError, InputError
 from diplokg.namespaces import prefixes_for
 from diplokg.store.base import QueryRequest, QueryResult, Store
-from diplokg.store.dist import DUMP, check_dist, dump_digest, sha256_file
+from diplokg.store.dist import DUMP, check_dist, dump_digest, file_stats, sha256_file
 
 __all__ = [
     "BACKENDS",
@@ -134,18 +134,23 @@ def prepare_store(settings: Settings) -> None:
     """
     if settings.store == "remote" and not settings.dist_dir.exists():
         return
-    manifest = check_dist(settings.dist_dir, full=True)
-    if settings.store == "disk":
-        import multiprocessing
+    if settings.store != "disk":
+        check_dist(settings.dist_dir, full=True)
+        return
+    import multiprocessing
 
-        from diplokg.store.disk import prepare, read_marker
+    from diplokg.store.disk import prepare, read_marker
 
-        digest = dump_digest(manifest)
-        marker = read_marker(settings.store_dir)
-        if marker is not None and marker.get("digest") == digest:
-            return
-        # Load in a child process: RocksDB's threads must not exist in the process
-        # gunicorn forks its workers from.
-        ctx = multiprocessing.get_context("spawn")
-        with ctx.Pool(1) as pool:
-            pool.apply(prepare, (settings.store_dir, dump_path(settings), digest))
+    # The disk store's marker remembers the stat of each file it found right, so a
+    # restart on the same dist/ reads none of it again (start-up independent of size).
+    marker = read_marker(settings.store_dir) or {}
+    manifest = check_dist(settings.dist_dir, full=True, trusted=marker.get("verified"))
+    digest = dump_digest(manifest)
+    if marker.get("digest") == digest:
+        return
+    verified = file_stats(settings.dist_dir, manifest)
+    # Load in a child process: RocksDB's threads must not exist in the process
+    # gunicorn forks its workers from.
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        pool.apply(prepare, (settings.store_dir, dump_path(settings), digest, verified))

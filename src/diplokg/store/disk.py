@@ -55,13 +55,17 @@ def _replaceable(directory: Path) -> bool:
     )
 
 
-def prepare(directory: Path, dump: Path, digest: str) -> tuple[dict[str, int], bool]:
+def prepare(
+    directory: Path, dump: Path, digest: str, verified: dict[str, list[int]] | None = None
+) -> tuple[dict[str, int], bool]:
     """Make the store at ``directory`` hold ``dump``, loading it only when it changed.
 
     Args:
         directory: The store directory.
         dump: The N-Quads dump (``dist/diplokg.nq``).
         digest: The dump's sha256 from the manifest.
+        verified: Size and mtime (ns) of the ``dist/`` files just checked against
+            their sha256, recorded in the marker so that a restart need not read them.
 
     Returns:
         The graph sizes (IRI → triples) and whether the dump was loaded now.
@@ -93,7 +97,10 @@ def prepare(directory: Path, dump: Path, digest: str) -> tuple[dict[str, int], b
             f"cannot load {dump} into the disk store: {error}; rebuild it with `diplokg build`"
         ) from None
     (fresh / MARKER).write_text(
-        json.dumps({"digest": digest, "dump": str(dump), "sizes": sizes}, indent=1),
+        json.dumps(
+            {"digest": digest, "dump": str(dump), "sizes": sizes, "verified": verified or {}},
+            indent=1,
+        ),
         encoding="utf-8",
     )
     old = directory.parent / f".{directory.name}.old-{os.getpid()}"
