@@ -139,16 +139,17 @@ def prepare_store(settings: Settings) -> None:
         return
     import multiprocessing
 
-    from diplokg.store.disk import prepare, read_marker
+    from diplokg.store.disk import prepare, read_marker, remember_verified
 
     # The disk store's marker remembers the stat of each file it found right, so a
     # restart on the same dist/ reads none of it again (start-up independent of size).
     marker = read_marker(settings.store_dir) or {}
     manifest = check_dist(settings.dist_dir, full=True, trusted=marker.get("verified"))
     digest = dump_digest(manifest)
-    if marker.get("digest") == digest:
-        return
     verified = file_stats(settings.dist_dir, manifest)
+    if marker.get("digest") == digest:
+        remember_verified(settings.store_dir, verified)
+        return
     # Load in a child process: RocksDB's threads must not exist in the process
     # gunicorn forks its workers from.
     ctx = multiprocessing.get_context("spawn")

@@ -42,6 +42,17 @@ def read_marker(directory: Path) -> dict[str, Any] | None:
     return data
 
 
+def remember_verified(directory: Path, verified: dict[str, list[int]]) -> None:
+    """Record in the marker the stat of the ``dist/`` files just found right."""
+    marker = read_marker(directory)
+    if marker is None or marker.get("verified") == verified:
+        return
+    marker["verified"] = verified
+    fresh = directory / f".{MARKER}.tmp"
+    fresh.write_text(json.dumps(marker, indent=1), encoding="utf-8")
+    fresh.replace(directory / MARKER)
+
+
 def _replaceable(directory: Path) -> bool:
     """Whether a directory may be replaced: absent, empty, or an Oxigraph store."""
     if not directory.exists():
