@@ -125,7 +125,7 @@ def test_help_names_env_vars_and_version(runner: CliRunner) -> None:
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-@pytest.mark.parametrize("name", ["build", "validate", "query", "stats"])
+@pytest.mark.parametrize("name", ["build", "validate", "query", "stats", "push"])
 def test_every_command_and_option_is_in_the_readme(name: str) -> None:
     section = README.read_text(encoding="utf-8").split("## CLI reference", 1)[1]
     [row] = [line for line in section.splitlines() if line.startswith(f"| `diplokg {name}")]
