@@ -241,22 +241,40 @@ def table(rows: list[dict[str, Any]]) -> str:
 
 
 def verdicts(rows: list[dict[str, Any]]) -> list[str]:
-    """Compare the largest measured scale with the 1M targets."""
+    """Compare the measurements with the 1M targets, saying what was and was not measured."""
     out = []
+    ok_rows = [r for r in rows if "error" not in r]
     for mode, limit, what in (
         ("full", TARGET_SECONDS, "full build"),
         ("add-one", TARGET_ADD_SECONDS, "adding one source"),
     ):
-        measured = [r for r in rows if r["mode"] == mode and "error" not in r]
-        if not measured:
-            continue
-        r = max(measured, key=lambda r: r["triples"])
-        ok = "meets" if r["total"] <= limit else "misses"
-        line = f"- {what} at {r['scale']} ({r['triples']} triples): {r['total']:.1f} s"
-        line += f", peak {r['peak_mib'] / 1024:.2f} GiB — {ok} the {limit} s target"
-        if r["scale"] != "1m":
-            line += " (the target is for 1M triples; 1M was not measured in this mode)"
-        out.append(line)
+        at_1m = [r for r in ok_rows if r["mode"] == mode and r["scale"] == "1m"]
+        measured = [r for r in ok_rows if r["mode"] == mode]
+        if at_1m:
+            r = at_1m[0]
+            ok = "meets" if r["total"] <= limit else "misses"
+            out.append(
+                f"- {what} at 1M: {r['total']:.1f} s, peak {r['peak_mib'] / 1024:.2f} GiB"
+                f" — {ok} the {limit} s target"
+            )
+        elif measured:
+            r = max(measured, key=lambda r: r["triples"])
+            out.append(
+                f"- {what}: not measured at 1M (target {limit} s); largest measured"
+                f" {r['scale']} ({r['triples']} triples): {r['total']:.1f} s wall,"
+                f" {r.get('cpu', 0):.0f} s CPU, peak {r['peak_mib'] / 1024:.2f} GiB"
+            )
+    stages = [r for r in ok_rows if r["mode"] == "stages" and r["scale"] == "1m"]
+    if stages:
+        r = stages[0]
+        gib = r["peak_mib"] / 1024
+        out.append(
+            f"- at 1M, parse to consistency alone (no SHACL, no dumps): {r['total']:.0f} s,"
+            f" peak {gib:.1f} GiB — already over the full-build target of {TARGET_SECONDS} s"
+            f" and {TARGET_GIB} GiB"
+            if r["total"] > TARGET_SECONDS or gib > TARGET_GIB
+            else f"- at 1M, parse to consistency: {r['total']:.0f} s, peak {gib:.1f} GiB"
+        )
     return out
 
 
@@ -288,6 +306,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path("/tmp/diplokg-bench"), help="work dir")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per run")
     parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite build.md from build.json, measure nothing",
+    )
+    parser.add_argument(
         "--child", nargs=3, metavar=("MODE", "ROOT", "DIST"), help=argparse.SUPPRESS
     )
     args = parser.parse_args(argv)
@@ -295,8 +318,8 @@ def main(argv: list[str] | None = None) -> int:
         mode, root, dist = args.child
         print(json.dumps(child(mode, Path(root), Path(dist))))
         return 0
-    rows = []
-    for scale in args.scales.split(","):
+    rows: list[dict[str, Any]] = []
+    for scale in [] if args.report_only else args.scales.split(","):
         modes = (
             args.modes.split(",") if args.modes else DEFAULT_MODES.get(scale, DEFAULT_MODES["100k"])
         )
@@ -315,8 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     md = [
         "# Build benchmark",
         "",
-        f"`python -m benchmarks.build_bench --scales {args.scales} --repeat {args.repeat}`"
-        f" — {when}, {machine}.",
+        "`python -m benchmarks.build_bench` (rows merged from runs of several scales and"
+        f" modes; see build.json) — last written {when}, {machine}.",
         "",
         "Triples: asserted (ontology + facts + background, skolemised), the reasoner's input.",
         "Seconds per stage (median of the runs), total wall time of the run, its CPU time",
