@@ -152,7 +152,11 @@ def _spawn(mode: str, root: Path, dist: Path, timeout: float) -> dict[str, Any]:
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {timeout:.0f} s"}
     if out.returncode != 0:
-        return {"error": (out.stderr or out.stdout).strip().splitlines()[-1][:300]}
+        lines = (out.stderr or out.stdout).strip().splitlines()
+        why = lines[-1][:300] if lines else "no output"
+        if out.returncode < 0:
+            why += f" (killed by signal {-out.returncode}; SIGKILL is often the OOM killer)"
+        return {"error": f"exit {out.returncode}: {why}"}
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -234,7 +238,11 @@ def table(rows: list[dict[str, Any]]) -> str:
         else:
             stages = [f"{r['stages'][s]:.2f}" if s in r["stages"] else "" for s in STAGES]
             cells = [r["scale"], r["mode"], str(r["sources"]), str(r["triples"]), *stages]
-            cells += [f"{r['total']:.1f}", f"{r.get('cpu', 0):.1f}", f"{r['peak_mib']:.0f}"]
+            cells += [
+                f"{r['total']:.1f}",
+                f"{r['cpu']:.1f}" if r.get("cpu") else "",
+                f"{r['peak_mib']:.0f}",
+            ]
             cells += [str(r["runs"])]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -264,6 +272,7 @@ def verdicts(rows: list[dict[str, Any]]) -> list[str]:
                 f" {r['scale']} ({r['triples']} triples): {r['total']:.1f} s wall,"
                 f" {r.get('cpu', 0):.0f} s CPU, peak {r['peak_mib'] / 1024:.2f} GiB"
             )
+    out += [f"- {r['scale']} {r['mode']}: {r['note']}" for r in rows if r.get("note")]
     stages = [r for r in ok_rows if r["mode"] == "stages" and r["scale"] == "1m"]
     if stages:
         r = stages[0]
