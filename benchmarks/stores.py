@@ -56,6 +56,7 @@ import pyoxigraph as ox
 
 from benchmarks import http as bench_http
 from diplokg.config import CANONICAL_BASE, Settings
+from diplokg.errors import DiploKGError
 from diplokg.store import QueryRequest, Store, open_store
 from diplokg.store.disk import prepare
 from diplokg.store.dist import check_dist, dump_digest
@@ -66,6 +67,9 @@ GRAPH = CANONICAL_BASE + "graph/"
 SCHEMA_TEXT = ox.NamedNode("http://schema.org/text")
 #: Targets of the issue, for the ratios.
 TARGET_THROUGHPUT, TARGET_P99, TARGET_STARTUP = 0.5, 2.0, 2.0
+#: Seconds one competency question may take on a backend (then reported as not answered).
+QUERY_TIMEOUT = 30.0
+SCALE_ORDER = ["article", "10k", "100k", "1m"]
 
 
 # --- datasets ------------------------------------------------------------------
@@ -184,7 +188,11 @@ def store_times(store: Store, cqs: dict[str, str], repeat: int, cap: int) -> dic
     out = {}
     for name, q in cqs.items():
         request = QueryRequest(q, results_format="json", graph_format="nt", result_cap=cap)
-        out[name] = _median_ms(lambda r=request: store.query(r, 60), repeat)
+        try:
+            out[name] = _median_ms(lambda r=request: store.query(r, QUERY_TIMEOUT), repeat)
+        except DiploKGError as error:  # e.g. a remote store that computes the whole answer
+            print(f"  {name}: {type(error).__name__}: {error}", flush=True)
+            out[name] = float("nan")
     return out
 
 
@@ -399,7 +407,21 @@ def _wait_port(port: int, seconds: float = 30) -> None:
 
 
 def _gmean(values: list[float]) -> float:
+    values = [v for v in values if v == v]  # NaN: not answered in time
     return statistics.geometric_mean(values) if values else float("nan")
+
+
+def _sum(values: Any) -> str:
+    values = list(values)
+    done = [v for v in values if v == v]
+    missing = len(values) - len(done)
+    return f"{sum(done):.1f}" + (
+        f" ({missing} not answered in {QUERY_TIMEOUT:g} s)" if missing else ""
+    )
+
+
+def _ms(v: float) -> str:
+    return f"{v:.2f}" if v == v else "—"
 
 
 def report(results: list[dict[str, Any]], args: argparse.Namespace, command: str) -> str:
@@ -432,9 +454,9 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, command: str
             for b in ("memory", "disk", "remote")
         }
         lines.append(
-            f"| {r['scale']} | {r['triples']:,} | {sum(t['direct'].values()):.1f} |"
-            f" {sum(t['memory'].values()):.1f} | {sum(t['disk'].values()):.1f} |"
-            f" {sum(t['remote'].values()):.1f} | {ratios['memory']:.2f} | {ratios['disk']:.2f} |"
+            f"| {r['scale']} | {r['triples']:,} | {_sum(t['direct'].values())} |"
+            f" {_sum(t['memory'].values())} | {_sum(t['disk'].values())} |"
+            f" {_sum(t['remote'].values())} | {ratios['memory']:.2f} | {ratios['disk']:.2f} |"
             f" {ratios['remote']:.2f} |"
         )
     lines += ["", "Per query (ms: direct / memory / disk / remote):", ""]
@@ -443,8 +465,8 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, command: str
         lines.append(
             f"- **{r['scale']}**: "
             + "; ".join(
-                f"{q.split('-')[0]} {t['direct'][q]:.2f}/{t['memory'][q]:.2f}/{t['disk'][q]:.2f}/"
-                f"{t['remote'][q]:.2f}"
+                f"{q.split('-')[0]} {_ms(t['direct'][q])}/{_ms(t['memory'][q])}/"
+                f"{_ms(t['disk'][q])}/{_ms(t['remote'][q])}"
                 for q in t["direct"]
             )
         )
@@ -530,9 +552,13 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
     args.http_scales = set(args.http_scales.split(","))
     command = "python -m benchmarks.stores " + " ".join(argv if argv is not None else sys.argv[1:])
-    results = []
+    # Scales measured before (stores.json) are kept; a scale measured now replaces its row.
+    previous = args.output.with_suffix(".json")
+    kept = json.loads(previous.read_text()) if previous.is_file() else []
+    results = [r for r in kept if r["scale"] not in args.scales.split(",")]
     for scale in args.scales.split(","):
         results.append(run_scale(scale, args.work, args))
+        results.sort(key=lambda r: SCALE_ORDER.index(r["scale"]))
         text = report(results, args, command.strip())
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(text)
