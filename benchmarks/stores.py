@@ -432,7 +432,10 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, command: str
         "# Store benchmark",
         "",
         f"`{command}` — {now}, {platform.machine()}, {os.cpu_count()} CPUs,"
-        f" Python {platform.python_version()}, load average {load:.1f} at the end.",
+        f" Python {platform.python_version()}, load average {load:.1f} at the end."
+        " The machine is shared with other jobs.",
+        "",
+        *sorted({f"- {r['scale']}: measured by {r['run']}" for r in results if "run" in r}),
         "",
         "## Competency questions on each backend (median ms per query, ratio to pyoxigraph direct)",
         "",
@@ -558,6 +561,9 @@ def main(argv: list[str] | None = None) -> int:
     results = [r for r in kept if r["scale"] not in args.scales.split(",")]
     for scale in args.scales.split(","):
         results.append(run_scale(scale, args.work, args))
+        results[-1]["run"] = (
+            f"`{command.strip()}`, {datetime.now(UTC).isoformat(timespec='minutes')}"
+        )
         results.sort(key=lambda r: SCALE_ORDER.index(r["scale"]))
         text = report(results, args, command.strip())
         args.output.parent.mkdir(parents=True, exist_ok=True)
