@@ -24,9 +24,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from diplokg.errors import DistError, InputError
-from diplokg.store.base import QueryRequest, QueryResult
 from diplokg.store.evaluator import graph_sizes
-from diplokg.store.pool import EvaluatorPool
+from diplokg.store.pool import EvaluatorPool, PooledStore
 
 MARKER = "diplokg-loaded.json"
 
@@ -122,7 +121,7 @@ def prepare(
     return sizes, True
 
 
-class DiskStore:
+class DiskStore(PooledStore):
     """Oxigraph on disk, opened read-only by each evaluator process.
 
     Args:
@@ -151,19 +150,3 @@ class DiskStore:
         sizes, self.loaded = prepare(directory, dump, digest)
         self.version = digest[:16]
         self.pool = EvaluatorPool(str(directory), evaluators, prefixes or {}, memory_mb, sizes)
-
-    def query(self, request: QueryRequest, timeout: float) -> QueryResult:
-        """Answer a query (see :meth:`diplokg.store.base.Store.query`)."""
-        return self.pool.run(request, timeout)
-
-    def graphs(self) -> dict[str, int]:
-        """The named graphs: IRI → number of triples."""
-        return dict(self.pool.sizes)
-
-    def triple_count(self) -> int:
-        """Number of quads in the dataset."""
-        return sum(self.pool.sizes.values())
-
-    def close(self) -> None:
-        """Stop the evaluator processes."""
-        self.pool.close()

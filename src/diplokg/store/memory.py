@@ -12,8 +12,7 @@ import hashlib
 from pathlib import Path
 
 from diplokg.errors import NotFound
-from diplokg.store.base import QueryRequest, QueryResult
-from diplokg.store.pool import EvaluatorPool
+from diplokg.store.pool import EvaluatorPool, PooledStore
 
 
 def file_version(path: Path) -> str:
@@ -32,7 +31,7 @@ def file_version(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
-class MemoryStore:
+class MemoryStore(PooledStore):
     """Oxigraph in memory, one copy per evaluator process.
 
     Args:
@@ -61,19 +60,3 @@ class MemoryStore:
         self.source = source
         self.version = version or file_version(source)
         self.pool = EvaluatorPool(str(source), evaluators, prefixes or {}, memory_mb)
-
-    def query(self, request: QueryRequest, timeout: float) -> QueryResult:
-        """Answer a query (see :meth:`diplokg.store.base.Store.query`)."""
-        return self.pool.run(request, timeout)
-
-    def graphs(self) -> dict[str, int]:
-        """The named graphs: IRI → number of triples."""
-        return dict(self.pool.sizes)
-
-    def triple_count(self) -> int:
-        """Number of quads in the dataset."""
-        return sum(self.pool.sizes.values())
-
-    def close(self) -> None:
-        """Stop the evaluator processes."""
-        self.pool.close()

@@ -191,3 +191,29 @@ class EvaluatorPool:
             workers, self._all = list(self._all), set()
         for worker in workers:
             worker.kill()
+
+
+class PooledStore:
+    """The part of a store that its evaluator pool answers: queries and graph sizes.
+
+    Subclasses set :attr:`pool` and :attr:`version` (see :class:`diplokg.store.base.Store`).
+    """
+
+    pool: EvaluatorPool
+    version: str
+
+    def query(self, request: QueryRequest, timeout: float) -> QueryResult:
+        """Answer a query (see :meth:`diplokg.store.base.Store.query`)."""
+        return self.pool.run(request, timeout)
+
+    def graphs(self) -> dict[str, int]:
+        """The named graphs: IRI → number of triples."""
+        return dict(self.pool.sizes)
+
+    def triple_count(self) -> int:
+        """Number of quads in the dataset."""
+        return sum(self.pool.sizes.values())
+
+    def close(self) -> None:
+        """Stop the evaluator processes."""
+        self.pool.close()

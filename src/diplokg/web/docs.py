@@ -28,7 +28,7 @@ from diplokg.describe import Reader, sparql_term
 from diplokg.errors import NotFound
 from diplokg.namespaces import DCTERMS, OWL, RDF, RDFS, SH, SKOS, graph_iri
 from diplokg.web import rdfview
-from diplokg.web.shacl_words import path_words, shapes_context
+from diplokg.web.shacl_words import first_literal, path_words, shapes_context
 
 bp = Blueprint("docs", __name__)
 
@@ -55,17 +55,6 @@ DEFINITIONS = (SKOS.definition, RDFS.comment, DCTERMS.description)
 def _graph_of(reader: Reader, name: str) -> Graph:
     g = sparql_term(graph_iri(reader.base, name))
     return reader.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")
-
-
-def _literal(g: Graph, s: Node, props: tuple[URIRef, ...]) -> Literal | None:
-    for p in props:
-        found = sorted(
-            (o for o in g.objects(s, p) if isinstance(o, Literal)),
-            key=lambda o: (o.language not in (None, "en"), str(o)),
-        )
-        if found:
-            return found[0]
-    return None
 
 
 @dataclass
@@ -155,7 +144,7 @@ class OntologyDocs:
             mentioned |= {s, o}
         self.labels = self.reader.labels(mentioned)
         for s in set(self.onto.subjects()):
-            label = _literal(self.onto, s, (RDFS.label, SKOS.prefLabel))
+            label = first_literal(self.onto, s, (RDFS.label, SKOS.prefLabel))
             if label is not None:
                 self.labels[s] = label
 
@@ -189,8 +178,8 @@ class OntologyDocs:
     def term(self, iri: URIRef, kind: str) -> TermDoc:
         """Document one term."""
         g = self.onto
-        label = _literal(g, iri, (RDFS.label, SKOS.prefLabel))
-        definition = _literal(g, iri, DEFINITIONS)
+        label = first_literal(g, iri, (RDFS.label, SKOS.prefLabel))
+        definition = first_literal(g, iri, DEFINITIONS)
         doc = TermDoc(
             iri,
             self.anchor(iri),
@@ -269,9 +258,9 @@ class OntologyDocs:
             self.term(t, "class" if t in classes else props.get(t, "property")) for t in external
         ]
         meta = {
-            "title": _literal(g, onto_iri, (DCTERMS.title, RDFS.label)),
-            "description": _literal(g, onto_iri, (DCTERMS.description, RDFS.comment)),
-            "version": _literal(g, onto_iri, (OWL.versionInfo,)),
+            "title": first_literal(g, onto_iri, (DCTERMS.title, RDFS.label)),
+            "description": first_literal(g, onto_iri, (DCTERMS.description, RDFS.comment)),
+            "version": first_literal(g, onto_iri, (OWL.versionInfo,)),
             "version_iri": g.value(onto_iri, OWL.versionIRI),
             "license": g.value(onto_iri, DCTERMS.license),
             "creators": sorted(str(o) for o in g.objects(onto_iri, DCTERMS.creator)),

@@ -21,7 +21,8 @@ from diplokg.namespaces import RDF, RDFS, SH, project_namespaces
 from diplokg.web import rdfview
 
 
-def _literal(g: Graph, s: Node, props: tuple[URIRef, ...]) -> Literal | None:
+def first_literal(g: Graph, s: Node, props: tuple[URIRef, ...]) -> Literal | None:
+    """The first literal of ``s`` found on ``props`` in order, English or untagged first."""
     for p in props:
         found = sorted(
             (o for o in g.objects(s, p) if isinstance(o, Literal)),
@@ -197,8 +198,8 @@ def shapes_context(g: Graph, base: str) -> dict[str, object]:
         return name
 
     for node in sorted(nodes, key=str):
-        title = _literal(g, node, (RDFS.label, SH.name))
-        comment = _literal(g, node, (RDFS.comment, SH.description))
+        title = first_literal(g, node, (RDFS.label, SH.name))
+        comment = first_literal(g, node, (RDFS.comment, SH.description))
         anchor = anchor_of(node) or "shape-" + hashlib.sha256(str(node).encode()).hexdigest()[:12]
         targets = []
         for prop, text in (
@@ -227,7 +228,7 @@ def shapes_context(g: Graph, base: str) -> dict[str, object]:
         for ps in sorted(g.objects(node, SH.property), key=str):
             path = g.value(ps, SH.path)
             words = constraint_words(g, ps)
-            message = _literal(g, ps, (SH.message,))
+            message = first_literal(g, ps, (SH.message,))
             severity = g.value(ps, SH.severity)
             sentence = f"{path_words(g, path) if path is not None else '(no path)'}: "
             sentence += "; ".join(words) if words else "no constraint"
@@ -242,7 +243,7 @@ def shapes_context(g: Graph, base: str) -> dict[str, object]:
             if (select := g.value(t, SH.select)) is not None
         ]
         for sc in g.objects(node, SH.sparql):
-            msg = _literal(g, sc, (SH.message,))
+            msg = first_literal(g, sc, (SH.message,))
             select = g.value(sc, SH.select)
             sparql.append(
                 {
@@ -252,7 +253,7 @@ def shapes_context(g: Graph, base: str) -> dict[str, object]:
                 }
             )
         severity = g.value(node, SH.severity)
-        message = _literal(g, node, (SH.message,))
+        message = first_literal(g, node, (SH.message,))
         if message is not None and not requirements and not sparql:
             requirements.append(Requirement(f"“{message}”"))
         docs.append(
