@@ -176,7 +176,7 @@ def test_home_gives_void_to_rdf_clients(linked_client: FlaskClient) -> None:
 def _dated_events(union: Graph) -> set[URIRef]:
     out = set()
     for f in union.subjects(RDF.type, URIRef(DKG + "Fact")):
-        for p in ("date", "startDate"):
+        for p in ("date", "startDate", "endDate"):
             v = union.value(f, URIRef(DKG + p))
             if v is not None and 1990 <= int(str(v)[:4]) <= 2020:
                 out.add(f)
@@ -202,8 +202,10 @@ def test_timeline_draws_every_dated_event_with_page_and_evidence(
     assert "2020" in years
     # the list beside it is in time order
     listed = re.findall(r"<li><span class=\"when\">([^<]+)</span>", page[page.index("</svg>") :])
-    starts = [w.replace("since ", "")[:10] for w in listed]
+    starts = [w.replace("since ", "").replace("until ", "")[:10] for w in listed]
     assert starts == sorted(starts)
+    # a fact known only by its end is drawn where it ends
+    assert "until 2018-01" in listed
 
 
 def test_entity_page_content(linked_client: FlaskClient) -> None:

@@ -236,15 +236,16 @@ def timeline_items(reader: Reader) -> list[TimelineItem]:
         end_text = d.get("endDate")
         start = year_fraction(start_text) if start_text else None
         end = year_fraction(end_text) if end_text else None
-        if start is None and end is None:
-            continue
+        when = start_text or ""
         if start is None:
-            continue  # an end alone (e.g. "until 2018") has no place to start from
+            if end is None:
+                continue
+            # An end alone ("until January 2018") is drawn as a point where it ends.
+            start, end, when = end, None, f"until {end_text}"
         if end is not None and end < start:
             end = None
         if not (FIRST_YEAR <= start <= LAST_YEAR + 1):
             continue
-        when = start_text or ""
         if end_text and "startDate" in d:
             when = f"{start_text} to {end_text}"
         elif "startDate" in d and "date" not in d:
