@@ -11,11 +11,9 @@ so that no check passes vacuously.
 Every question and check runs on two engines: rdflib, the reference, and Oxigraph, which answers
 queries at run time, so that users get the answers written here whichever engine serves them.
 
-The dataset is assembled here from the inputs, without the build pipeline: the named graphs of
-the project contract (ontology, facts per source with the source's full text, background) and
-``graph/inferred``, the OWL 2 RL closure (owlrl) of their union minus the input and minus noise.
-The lead will later switch the ``dataset`` fixture to the built ``dist/``: only
-``load_dataset()`` needs to change.
+The dataset is the project's own build (``diplokg.build.build``) read back from its N-Quads dump:
+the named graphs of the contract (ontology, shapes, facts per source with the source's full text,
+background, meta) and ``graph/inferred``, the OWL 2 RL closure minus the input and minus noise.
 """
 
 from __future__ import annotations
@@ -27,126 +25,46 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import owlrl
 import pyoxigraph as ox
 import pytest
-from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic, to_isomorphic
-from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib.namespace import XSD
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.query import Result
 from rdflib.term import Node
+
+from diplokg.build import build
+from diplokg.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "queries"
 CHECKS = QUERIES / "checks"
 
 BASE = "https://w3id.org/diplokg/"
-GRAPH = Namespace(BASE + "graph/")
-ID = Namespace(BASE + "id/")
-SCHEMA = Namespace("https://schema.org/")
-#: owlrl reports inconsistencies in the graph as ``[] a err:ErrorMessage ; err:error "…"``.
-ERR = Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
 
-AXIOMATIC = (str(RDF), str(RDFS), str(OWL), str(XSD))
-REFLEXIVE = (RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equivalentProperty)
-THING_SCHEMA = (RDFS.subClassOf, RDFS.domain, RDFS.range)
 ENGINES = ("rdflib", "oxigraph")
-
-Triple = tuple[Node, Node, Node]
-
 
 # --------------------------------------------------------------------------------------------
 # The dataset
 # --------------------------------------------------------------------------------------------
 
 
-def is_noise(triple: Triple) -> bool:
-    """Tell whether an inferred triple is reasoning noise, left out of ``graph/inferred``.
+def load_dataset(dist: Path) -> Dataset:
+    """Build the project with its own pipeline and read the dataset back from ``dist/``.
 
-    Noise: ``x owl:sameAs x``; ``x rdf:type owl:Thing`` or ``rdfs:Resource``; a literal subject;
-    an rdf:/rdfs:/owl:/xsd: subject (OWL RL's axiomatic triples); a reflexive subClassOf,
-    subPropertyOf, equivalentClass or equivalentProperty; a subclass of, or a domain or range
-    of, owl:Thing or rdfs:Resource.
-    """
-    s, p, o = triple
-    return (
-        isinstance(s, Literal)
-        or (isinstance(s, URIRef) and str(s).startswith(AXIOMATIC))
-        or (p == OWL.sameAs and s == o)
-        or (p in REFLEXIVE and s == o)
-        or (p == RDF.type and o in (OWL.Thing, RDFS.Resource))
-        or (p in THING_SCHEMA and o in (OWL.Thing, RDFS.Resource))
-    )
-
-
-def owl_rl_inferences(graphs: Iterable[Graph]) -> Graph:
-    """Compute what the OWL 2 RL closure of some graphs adds to them, without noise.
+    The queries run on what users get: the N-Quads dump of the build, whose default graph is
+    the union of all named graphs.
 
     Args:
-        graphs: The asserted graphs (not modified).
-
-    Returns:
-        The inferred triples worth keeping (owlrl's inconsistency reports left out).
-    """
-    asserted = Graph()
-    for graph in graphs:
-        for triple in graph:
-            asserted.add(triple)
-    closure = Graph()
-    for triple in asserted:
-        closure.add(triple)
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(closure)
-    for message in list(closure.subjects(RDF.type, ERR.ErrorMessage)):
-        closure.remove((message, None, None))
-    inferred = Graph()
-    for triple in closure:
-        if triple not in asserted and not is_noise(triple):
-            inferred.add(triple)
-    return inferred
-
-
-def load_dataset(root: Path = ROOT) -> Dataset:
-    """Assemble the dataset the queries run on, from the project's input files.
-
-    The named graphs follow the project contract: ``graph/ontology`` (ontology + alignment),
-    ``graph/shapes`` (if any shapes exist), ``graph/facts/{source-id}`` (source metadata, facts
-    and ``<source> schema:text "full text"``), ``graph/background`` and ``graph/inferred``. The
-    default graph of a query is the union of all named graphs.
-
-    This is the one function to change to run the same tests on the built ``dist/``.
-
-    Args:
-        root: The project directory.
+        dist: Where to write the build (a fresh directory; no cache is used).
 
     Returns:
         The dataset, with ``default_union`` on.
     """
+    build(Settings.from_env({}, root=ROOT, dist=dist, cache=""))
     dataset = Dataset(default_union=True)
-    ontology = dataset.graph(GRAPH.ontology)
-    for path in (root / "ontology/diplokg.ttl", root / "ontology/alignment.ttl"):
-        ontology.parse(path, format="turtle")
-    shapes = sorted((root / "ontology/shapes").glob("*.ttl"))
-    if shapes:
-        shapes_graph = dataset.graph(GRAPH.shapes)
-        for path in shapes:
-            shapes_graph.parse(path, format="turtle")
-    data_graphs = []
-    for text_path in sorted((root / "data/sources").glob("*.txt")):
-        source_id = text_path.stem
-        facts = dataset.graph(GRAPH[f"facts/{source_id}"])
-        facts.parse(root / "data/sources" / f"{source_id}.ttl", format="turtle")
-        facts_path = root / "data/facts" / f"{source_id}.ttl"
-        if facts_path.is_file():
-            facts.parse(facts_path, format="turtle")
-        facts.add((ID[source_id], SCHEMA.text, Literal(text_path.read_text(encoding="utf-8"))))
-        data_graphs.append(facts)
-    background = dataset.graph(GRAPH.background)
-    for path in sorted((root / "data/background").glob("*.ttl")):
-        background.parse(path, format="turtle")
-    inferred = dataset.graph(GRAPH.inferred)
-    for triple in owl_rl_inferences([ontology, *data_graphs, background]):
-        inferred.add(triple)
+    dataset.parse(dist / "diplokg.nq", format="nquads")
     return dataset
 
 
@@ -158,8 +76,8 @@ def oxigraph_store(dataset: Dataset) -> ox.Store:
 
 
 @pytest.fixture(scope="module")
-def dataset() -> Dataset:
-    return load_dataset()
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
+    return load_dataset(tmp_path_factory.mktemp("cq") / "dist")
 
 
 @pytest.fixture(scope="module")
