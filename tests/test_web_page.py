@@ -6,6 +6,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,10 +43,19 @@ def browser() -> Iterator[object]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def test_run_a_query_and_see_the_table(browser: object, live_server: LiveServer) -> None:
+def wait_for(driver: object, element_id: str) -> Any:
+    """The element with this id once the page that has it is loaded (the form navigates)."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, 10).until(  # type: ignore[arg-type]
+        ec.presence_of_element_located((By.ID, element_id))
+    )
+
+
+def test_run_a_query_and_see_the_table(browser: object, live_server: LiveServer) -> None:
+    from selenium.webdriver.common.by import By
 
     driver = browser  # type: ignore[assignment]
     driver.get(live_server.url + "/sparql")  # type: ignore[attr-defined]
@@ -57,9 +67,7 @@ def test_run_a_query_and_see_the_table(browser: object, live_server: LiveServer)
         "SELECT ?state WHERE { ?state org:memberOf ?programme } ORDER BY ?state"
     )
     driver.find_element(By.ID, "run").click()  # type: ignore[attr-defined]
-    table = WebDriverWait(driver, 10).until(  # type: ignore[arg-type]
-        ec.presence_of_element_located((By.ID, "results-table"))
-    )
+    table = wait_for(driver, "results-table")
     headers = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
     assert headers == ["state"]
     links = table.find_elements(By.CSS_SELECTOR, "tbody td a")
@@ -76,6 +84,7 @@ def test_a_competency_question_runs_from_its_link(browser: object, live_server: 
     driver.find_element(  # type: ignore[attr-defined]
         By.LINK_TEXT, "Which states take part in the Partnership for Peace?"
     ).click()
+    wait_for(driver, "results-table")
     rows = driver.find_elements(By.CSS_SELECTOR, "#results-table tbody tr")  # type: ignore[attr-defined]
     assert len(rows) == 4
     assert "Azerbaijan" in rows[0].text
@@ -90,6 +99,6 @@ def test_an_error_is_shown_with_the_query_kept(browser: object, live_server: Liv
     area.clear()
     area.send_keys("SELECT * WHERE { ?s ?p ?o")
     driver.find_element(By.ID, "run").click()  # type: ignore[attr-defined]
-    assert "line 1, column 26" in driver.find_element(By.ID, "error").text  # type: ignore[attr-defined]
+    assert "line 1, column 26" in wait_for(driver, "error").text
     kept = driver.find_element(By.ID, "query").get_attribute("value")  # type: ignore[attr-defined]
     assert kept == "SELECT * WHERE { ?s ?p ?o"
