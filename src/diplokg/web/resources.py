@@ -309,16 +309,25 @@ def thing(slug: str) -> Response:
     return response
 
 
-@bp.route("/doc/<path:slug>", methods=["GET"])
-def document(slug: str) -> Response:
-    """The document about a thing: HTML or RDF, by suffix or ``Accept``."""
-    local = "id/" + rdfview.raw_path().lstrip("/")[len("doc/") :]
+def _lookup(local: str) -> tuple[URIRef | None, str, conneg.Format]:
+    """The resource a local path names, its path without a format suffix, and the format.
+
+    A suffix (``.ttl``, ``.jsonld``…) chooses the format only when the path without it names
+    a resource; otherwise the whole path is the name and ``Accept`` chooses.
+    """
     stem, ext = rdfview.suffix_of(local, DOCUMENT_FORMATS)
     iri = _find(stem) if ext else None
     if iri is None:
         ext = None
         iri = _find(local)
-    fmt = rdfview.choose(DOCUMENT_FORMATS, ext)
+    return iri, stem, rdfview.choose(DOCUMENT_FORMATS, ext)
+
+
+@bp.route("/doc/<path:slug>", methods=["GET"])
+def document(slug: str) -> Response:
+    """The document about a thing: HTML or RDF, by suffix or ``Accept``."""
+    local = "id/" + rdfview.raw_path().lstrip("/")[len("doc/") :]
+    iri, stem, fmt = _lookup(local)
     if iri is None:
         return not_found(rdfview.path_to_iri(stem, rdfview.settings().base), fmt)
     base = rdfview.settings().base
@@ -334,12 +343,7 @@ def document(slug: str) -> Response:
 def direct(key: str) -> Response:
     """Skolem IRIs and named graphs: their description, served at the IRI itself."""
     local = rdfview.raw_path().lstrip("/")
-    stem, ext = rdfview.suffix_of(local, DOCUMENT_FORMATS)
-    iri = _find(stem) if ext else None
-    if iri is None:
-        ext = None
-        iri = _find(local)
-    fmt = rdfview.choose(DOCUMENT_FORMATS, ext)
+    iri, stem, fmt = _lookup(local)
     if iri is None:
         return not_found(rdfview.path_to_iri(stem, rdfview.settings().base), fmt)
     path = rdfview.iri_to_path(str(iri), rdfview.settings().base)
