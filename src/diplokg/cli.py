@@ -88,7 +88,7 @@ def cli() -> None:
 
 
 @cli.command()
-@settings_options("root", "dist", "base", "reasoner", "cache")
+@settings_options("root", "dist", "base", "reasoner", "shacl", "cache")
 @handle_errors
 def build(**options: Any) -> None:
     """Check everything and write dist/ atomically.
@@ -113,7 +113,7 @@ def build(**options: Any) -> None:
 
 
 @cli.command()
-@settings_options("root", "base", "reasoner", "cache")
+@settings_options("root", "base", "reasoner", "shacl", "cache")
 @handle_errors
 def validate(**options: Any) -> None:
     """Run every check of the build and print the report; write nothing."""

@@ -54,6 +54,11 @@ class Settings:
         "reasonable",
         "OWL 2 RL reasoner of the build: reasonable (fast, same output) or owlrl (the reference).",
     )
+    shacl: str = setting(
+        "oxigraph",
+        "SHACL validator of the data: oxigraph (shapes compiled to queries, same results)"
+        " or pyshacl (the reference).",
+    )
     cache: str = setting(
         ".diplokg-cache",
         "Incremental build cache directory, under the root when relative (empty: no cache).",
