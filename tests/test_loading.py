@@ -51,13 +51,16 @@ def test_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     assert info.value.path == path
     assert info.value.line == 6
     assert str(info.value).startswith(f"{path}:6: syntax error: ")
-    assert "expected '.'" in str(info.value)
+    assert "A dot is expected" in str(info.value)
+    assert "(column " in str(info.value)
 
 
 def test_undeclared_prefix_names_its_line(tmp_path: Path) -> None:
     path = tmp_path / "p.ttl"
     path.write_text("@prefix ex: <http://e.org/> .\nex:a ex:b ex:c .\nex:a zz:b ex:c .\n")
-    with pytest.raises(FileSyntaxError, match=r'p\.ttl:3: .*Prefix "zz:" not bound'):
+    with pytest.raises(
+        FileSyntaxError, match=r"p\.ttl:3: .*prefix zz: has not been declared \(column 6\)"
+    ):
         parse_turtle(path)
 
 
@@ -109,3 +112,27 @@ def test_load_with_another_base_rewrites_every_graph() -> None:
 def test_rewrite_base_same_base_is_identity() -> None:
     graph = parse_turtle(PROJECT / "data/facts/tiny-news.ttl")
     assert rewrite_base(graph, BASE, BASE) is graph
+
+
+def test_blank_node_labels_are_local_to_their_file(tmp_path: Path) -> None:
+    one, two = tmp_path / "one.ttl", tmp_path / "two.ttl"
+    one.write_text("_:x <http://e.org/p> 1 .\n")
+    two.write_text("_:x <http://e.org/p> 2 .\n")
+    graph = parse_turtle(one)
+    parse_turtle(two, into=graph)
+    assert len(set(graph.subjects())) == 2
+
+
+def test_a_file_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.ttl"
+    path.write_bytes('<http://e.org/a> <http://e.org/b> "café" .\n'.encode("latin-1"))
+    with pytest.raises(FileSyntaxError, match=r"latin1\.ttl:1: .*UTF-8"):
+        parse_turtle(path)
+
+
+def test_relative_iris_resolve_against_the_canonical_base(tmp_path: Path) -> None:
+    path = tmp_path / "rel.ttl"
+    path.write_text("<a> <b> <#c> .\n")
+    graph = parse_turtle(path, public_id="https://w3id.org/diplokg/data/rel.ttl")
+    base = "https://w3id.org/diplokg/data/"
+    assert set(graph) == {(URIRef(base + "a"), URIRef(base + "b"), URIRef(base + "rel.ttl#c"))}

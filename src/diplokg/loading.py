@@ -1,7 +1,8 @@
 """Loading: parse every input file and assemble the named graphs of the dataset.
 
-Turtle (https://www.w3.org/TR/turtle/) is parsed with rdflib; a syntax error
-names the file and the line. The named graphs are assembled as the project
+Turtle (https://www.w3.org/TR/turtle/) is parsed with Oxigraph (about ten times
+faster than rdflib's parser) into rdflib graphs (:mod:`diplokg.terms`); a syntax
+error names the file and the line. The named graphs are assembled as the project
 contract says:
 
 - ``graph/ontology``: ``ontology/diplokg.ttl`` + ``ontology/alignment.ttl``;
@@ -23,16 +24,17 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.plugins.parsers.notation3 import BadSyntax
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import IdentifiedNode, Node
 
 from diplokg.config import CANONICAL_BASE, Settings
 from diplokg.errors import FileSyntaxError, InputError, NotFound
 from diplokg.namespaces import SCHEMA, XSD, graph_iri, project_namespaces
 from diplokg.sources import Source, discover_sources
+from diplokg.terms import ToRdflib
 
 if TYPE_CHECKING:
     from diplokg.cache import CachedSource, SourceCache
@@ -87,16 +89,25 @@ class Project:
 def new_graph(identifier: IdentifiedNode | str | None = None) -> Graph:
     """Return an empty in-memory graph with no prefix bindings.
 
+    The graph uses rdflib's ``SimpleMemory`` store: a graph here is one named graph,
+    never a dataset, and that store adds a triple in half the time of the default one.
+
     Args:
         identifier: The graph name, if any.
 
     Returns:
         The graph.
     """
-    return Graph(identifier=identifier, bind_namespaces="none")
+    return Graph(store="SimpleMemory", identifier=identifier, bind_namespaces="none")
 
 
-def parse_turtle(path: Path, display: Path | None = None, public_id: str | None = None) -> Graph:
+def parse_turtle(
+    path: Path,
+    display: Path | None = None,
+    public_id: str | None = None,
+    into: Graph | None = None,
+    terms: ToRdflib | None = None,
+) -> Graph:
     """Parse one Turtle file.
 
     Args:
@@ -104,9 +115,11 @@ def parse_turtle(path: Path, display: Path | None = None, public_id: str | None 
         display: How to name the file in messages (default: ``path``).
         public_id: The base IRI relative IRIs resolve against (default: the canonical
             base followed by the file name), never the file's location.
+        into: The graph to add the triples to (default: a new graph).
+        terms: The term converter to use (share one to share equal terms).
 
     Returns:
-        A new graph with the file's triples.
+        The graph with the file's triples.
 
     Raises:
         NotFound: The file does not exist.
@@ -116,18 +129,34 @@ def parse_turtle(path: Path, display: Path | None = None, public_id: str | None 
     shown = display or path
     if not path.is_file():
         raise NotFound(f"{shown}: file not found")
-    graph = new_graph()
+    graph = new_graph() if into is None else into
+    term = terms or ToRdflib()
+    add = graph.add
+    ill: set[str] = set()
+    blank: dict[Any, BNode] = {}
     try:
-        graph.parse(path, format="turtle", publicID=public_id or CANONICAL_BASE + path.name)
-    except BadSyntax as e:
-        # e.lines counts the newlines before the error: the line is one more.
-        lines = str(e).split("\n", 1)
-        raise FileSyntaxError(shown, e.lines + 1, lines[-1].strip()) from None
-    except (UnicodeDecodeError, ValueError) as e:
+        for t in ox.parse(
+            path=path,
+            format=ox.RdfFormat.TURTLE,
+            base_iri=public_id or CANONICAL_BASE + path.name,
+        ):
+            s, o = t.subject, t.object
+            # A blank node label is local to its file: each file gets fresh nodes.
+            s = blank.setdefault(s, BNode()) if type(s) is ox.BlankNode else term(s)
+            o = blank.setdefault(o, BNode()) if type(o) is ox.BlankNode else term(o)
+            if type(o) is Literal and o.ill_typed:
+                ill.add(o.n3())
+            add((s, term(t.predicate), o))
+    except SyntaxError as e:
+        # "Parser error at line 6 column 8: A dot is expected…": keep the reason and column.
+        message = (e.msg or str(e)).split(": ", 1)[-1]
+        if e.lineno and e.offset:
+            message += f" (column {e.offset})"
+        raise FileSyntaxError(shown, e.lineno, message) from None
+    except (UnicodeDecodeError, ValueError, OSError) as e:
         raise FileSyntaxError(shown, None, str(e)) from None
-    ill = sorted({o.n3() for o in graph.objects() if isinstance(o, Literal) and o.ill_typed})
     if ill:
-        raise FileSyntaxError(shown, None, "ill-typed literal(s): " + ", ".join(ill))
+        raise FileSyntaxError(shown, None, "ill-typed literal(s): " + ", ".join(sorted(ill)))
     return graph
 
 
@@ -244,9 +273,25 @@ def load_project(settings: Settings, cache: SourceCache | None = None) -> Projec
     ns = project_namespaces(base)
     sources = discover_sources(root)
 
-    def parse(rel: Path) -> Graph:
-        graph = parse_turtle(root / rel, root / rel, CANONICAL_BASE + rel.as_posix())
-        return rewrite_base(graph, CANONICAL_BASE, base)
+    terms = ToRdflib()
+
+    def parse(rel: Path, into: Graph | None = None) -> Graph:
+        path = root / rel
+        public_id = CANONICAL_BASE + rel.as_posix()
+        if base == CANONICAL_BASE:
+            return parse_turtle(path, path, public_id, into, terms)
+        graph = rewrite_base(parse_turtle(path, path, public_id, None, terms), CANONICAL_BASE, base)
+        if into is None:
+            return graph
+        for triple in graph:
+            into.add(triple)
+        return into
+
+    def parse_all(name: str, rels: Iterable[Path]) -> Graph:
+        graph = new_graph(graph_iri(base, name))
+        for rel in rels:
+            parse(rel, graph)
+        return graph
 
     files: dict[str, list[Path]] = {}
     graphs: dict[str, Graph] = {}
@@ -254,7 +299,7 @@ def load_project(settings: Settings, cache: SourceCache | None = None) -> Projec
     files["ontology"] = [ONTOLOGY_FILE]
     if (root / ALIGNMENT_FILE).is_file():
         files["ontology"].append(ALIGNMENT_FILE)
-    graphs["ontology"] = _merge("ontology", base, map(parse, files["ontology"]))
+    graphs["ontology"] = parse_all("ontology", files["ontology"])
 
     for required in (DATA_SHAPES_FILE, ONTOLOGY_SHAPES_FILE):
         if not (root / required).is_file():
@@ -275,15 +320,15 @@ def load_project(settings: Settings, cache: SourceCache | None = None) -> Projec
             cached[name] = entry
             graphs[name] = entry.graph
             continue
-        parts = [parse(source.metadata_path)]
+        parts = [source.metadata_path]
         if source.facts_path is not None:
-            parts.append(parse(source.facts_path))
-        graph = _merge(name, base, parts)
+            parts.append(source.facts_path)
+        graph = parse_all(name, parts)
         graph.add((ns.id[source.id], SCHEMA.text, Literal(source.text)))
         graphs[name] = graph
 
     files["background"] = sorted(p.relative_to(root) for p in (root / BACKGROUND_DIR).glob("*.ttl"))
-    graphs["background"] = _merge("background", base, map(parse, files["background"]))
+    graphs["background"] = parse_all("background", files["background"])
 
     if not len(graphs["ontology"]):
         raise InputError(f"{root / ONTOLOGY_FILE}: the ontology is empty")
