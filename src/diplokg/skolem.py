@@ -30,6 +30,7 @@ from typing import cast
 from rdflib import BNode, Graph, URIRef
 from rdflib.term import IdentifiedNode, Node
 
+from diplokg.loading import new_graph
 from diplokg.namespaces import project_namespaces
 
 
@@ -44,7 +45,7 @@ def _refine(edges: dict[BNode, list[tuple[str, str, Node]]], colour: dict[BNode,
         new: dict[BNode, str] = {}
         for node, node_edges in edges.items():
             sig = sorted(
-                f"{d}{p}{colour[o] if isinstance(o, BNode) else o.n3()}" for d, p, o in node_edges
+                f"{d}{p}{colour[o] if type(o) is BNode else o.n3()}" for d, p, o in node_edges
             )
             new[node] = _h(colour[node], *sig)
         colour.update(new)
@@ -63,9 +64,11 @@ def blank_node_labels(graph: Graph) -> dict[BNode, str]:
     """
     edges: dict[BNode, list[tuple[str, str, Node]]] = defaultdict(list)
     for s, p, o in graph:
-        if isinstance(s, BNode):
+        # type() rather than isinstance(): rdflib's abstract term classes make
+        # isinstance slow, and this loop sees every triple of every graph.
+        if type(s) is BNode:
             edges[s].append((">", p.n3(), o))
-        if isinstance(o, BNode):
+        if type(o) is BNode:
             edges[o].append(("<", p.n3(), s))
     colour = {node: "" for node in edges}
     _refine(edges, colour)
@@ -104,9 +107,14 @@ def skolemise(graph: Graph, base: str, mapping: dict[BNode, URIRef] | None = Non
             iris[node] = genid[_h(scope, label)[:32]]
 
     def term(t: Node) -> Node:
-        return iris[t] if isinstance(t, BNode) else t
+        return iris[t] if type(t) is BNode else t
 
-    out = Graph(identifier=graph.identifier, bind_namespaces="none")
+    out = new_graph(graph.identifier)
+    add = out.add
+    if not iris:
+        for triple in graph:
+            add(triple)
+        return out
     for s, p, o in graph:
-        out.add((cast(IdentifiedNode, term(s)), p, term(o)))
+        add((cast(IdentifiedNode, term(s)), p, term(o)))
     return out
