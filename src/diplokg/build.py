@@ -256,9 +256,10 @@ def check_project(settings: Settings) -> CheckedDataset:
             data.add(triple)
         for triple in graphs["inferred"]:
             data.add(triple)
-        return validate_project(
-            data, project.data_shapes, graphs["ontology"], project.ontology_shapes, base
-        )
+        ontology = Graph(bind_namespaces="none")  # pySHACL needs a context-aware store
+        for triple in graphs["ontology"]:
+            ontology.add(triple)
+        return validate_project(data, project.data_shapes, ontology, project.ontology_shapes, base)
 
     report = _step(timings, "shacl", shacl)
     named = Graph(identifier=URIRef(base + "validation"), bind_namespaces="none")
