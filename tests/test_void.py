@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
 from diplokg.build import BuildResult
-from diplokg.namespaces import DCTERMS, DKG, ID, PROV, VOID
+from diplokg.namespaces import DCTERMS, DKG, ID, PROV, RDF, VOID
+from diplokg.void import dataset_statistics
 
 BASE = "https://w3id.org/diplokg/"
 DATASET = URIRef(BASE)
@@ -51,3 +53,29 @@ def test_no_wall_clock_time(built: BuildResult) -> None:
     assert not [
         o for o in meta.objects() if isinstance(o, Literal) and "dateTime" in str(o.datatype)
     ]
+
+
+def test_statistics_count_the_union_as_a_set() -> None:
+    store = ox.Store()
+    a, b = (ox.NamedNode(f"{BASE}graph/{n}") for n in ("a", "b"))
+    alice, bob = ox.NamedNode(f"{BASE}id/alice"), ox.NamedNode(f"{BASE}id/bob")
+    knows, person = ox.NamedNode(f"{DKG}knows"), ox.NamedNode(f"{DKG}Person")
+    rdf_type = ox.NamedNode(str(RDF.type))
+    for graph in (a, b):  # the same two triples in both graphs
+        store.add(ox.Quad(alice, knows, bob, graph))
+        store.add(ox.Quad(alice, rdf_type, person, graph))
+    store.add(ox.Quad(bob, rdf_type, person, b))
+    store.add(
+        ox.Quad(bob, knows, ox.NamedNode("http://elsewhere.org/x"), ox.NamedNode("urn:other"))
+    )
+    stats = dataset_statistics(store, ["a", "b"], BASE)
+    assert stats.graph_triples == {"a": 2, "b": 3}
+    assert stats.triples == 3
+    assert stats.entities == 2
+    assert stats.classes == {DKG.Person: 2}
+    assert stats.properties == {DKG.knows: 1, RDF.type: 2}
+
+
+def test_statistics_of_an_empty_graph() -> None:
+    stats = dataset_statistics(ox.Store(), ["empty"], BASE)
+    assert (stats.triples, stats.entities, stats.graph_triples) == (0, 0, {"empty": 0})

@@ -21,23 +21,24 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
-from rdflib.term import BNode
+from rdflib.term import BNode, Node
 
 from diplokg import __version__
 from diplokg.cache import CachedSource, SourceCache
 from diplokg.config import Settings
 from diplokg.consistency import check_consistency
 from diplokg.errors import InputError, ProvenanceError
-from diplokg.loading import Project, load_project
-from diplokg.namespaces import OA
+from diplokg.loading import Project, load_project, new_graph
+from diplokg.namespaces import OA, graph_iri
 from diplokg.provenance import Evidence, check_evidence
 from diplokg.reasoning import Reasoning, compute_inferences
 from diplokg.serialise import (
@@ -49,12 +50,48 @@ from diplokg.serialise import (
     to_turtle,
 )
 from diplokg.skolem import skolemise
+from diplokg.terms import ToOxigraph, ToRdflib
 from diplokg.validation import SEVERITIES, ShaclReport, check_report, validate_project
-from diplokg.void import describe_dataset
+from diplokg.void import dataset_statistics, describe_dataset
 
 MANIFEST = "manifest.json"
 
 T = TypeVar("T")
+Triple = tuple[Node, Node, Node]
+
+
+class GraphView(Mapping[str, Graph]):
+    """The named graphs of a store as rdflib graphs, converted when first asked for.
+
+    Args:
+        store: The store holding ``{base}graph/{name}`` for every name.
+        base: The dataset namespace.
+        names: The graph names, in order.
+    """
+
+    def __init__(self, store: ox.Store, base: str, names: list[str]) -> None:
+        self._store = store
+        self._base = base
+        self._names = list(names)
+        self._converted: dict[str, Graph] = {}
+
+    def __getitem__(self, name: str) -> Graph:
+        if name not in self._names:
+            raise KeyError(name)
+        if name not in self._converted:
+            iri = graph_iri(self._base, name)
+            graph = new_graph(iri)
+            term = ToRdflib()
+            for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(str(iri))):
+                graph.add((term(q.subject), term(q.predicate), term(q.object)))
+            self._converted[name] = graph
+        return self._converted[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 @dataclass
@@ -62,8 +99,10 @@ class CheckedDataset:
     """A project that passed every check, ready to be written.
 
     Attributes:
-        project: The parsed inputs.
-        graphs: Every named graph by name, skolemised, including ``inferred`` and ``meta``.
+        project: The parsed inputs, its graphs skolemised.
+        store: Every named graph ``{base}graph/{name}``, skolemised, including
+            ``inferred`` and ``meta``: what the dumps are written from.
+        sizes: Triples per named graph, by name.
         evidence: The verified evidence quotes.
         reasoning: The OWL 2 RL closure and its filtered inferences.
         report: The SHACL report (violations make the check fail; warnings stay here).
@@ -74,7 +113,8 @@ class CheckedDataset:
     """
 
     project: Project
-    graphs: dict[str, Graph]
+    store: ox.Store
+    sizes: dict[str, int]
     evidence: list[Evidence]
     reasoning: Reasoning
     report: ShaclReport
@@ -82,13 +122,22 @@ class CheckedDataset:
     timings: dict[str, float] = field(default_factory=dict)
     cache: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def graphs(self) -> GraphView:
+        """Every named graph by name as an rdflib graph (converted on first access)."""
+        view: GraphView | None = self.__dict__.get("_view")
+        if view is None:
+            view = GraphView(self.store, self.project.base, sorted(self.sizes))
+            self.__dict__["_view"] = view
+        return view
+
     def counts(self) -> dict[str, Any]:
         """Return the counts recorded in the manifest and printed by the CLI."""
         return {
-            "graphs": {name: len(g) for name, g in sorted(self.graphs.items())},
+            "graphs": dict(sorted(self.sizes.items())),
             "sources": len(self.project.sources),
             "evidence": len(self.evidence),
-            "inferred": len(self.graphs["inferred"]),
+            "inferred": self.sizes["inferred"],
             "shacl": {s.lower(): len(self.report.by_severity(s)) for s in SEVERITIES},
         }
 
@@ -241,14 +290,16 @@ def check_project(settings: Settings) -> CheckedDataset:
         }
 
     graphs = _step(timings, "skolemise", skolemise_all)
+    project.graphs = graphs  # the graphs as parsed are no longer needed
     if cache is not None:
         _step(timings, "cache", lambda: _fill_cache(cache, project, graphs, by_graph))
     inputs = [graphs["ontology"], *(graphs[n] for n in project.data_graph_names())]
     reasoning = _step(
         timings, "reason", lambda: compute_inferences(inputs, base, settings.reasoner)
     )
-    graphs["inferred"] = skolemise(reasoning.inferred, base)
+    graphs["inferred"] = skolemise(_as_graph(reasoning.inferred, graph_iri(base, "inferred")), base)
     _step(timings, "consistency", lambda: check_consistency(reasoning, base))
+    store = _step(timings, "store", lambda: _load_store(graphs, base))
 
     def shacl() -> ShaclReport:
         data = Graph(bind_namespaces="none")
@@ -268,16 +319,45 @@ def check_project(settings: Settings) -> CheckedDataset:
     report_graph = skolemise(named, base, dict(shapes_ids))
     check_report(report, base)
 
+    names = sorted(graphs)
+    sizes = {name: len(g) for name, g in graphs.items()}
+
     def meta() -> Graph:
         ids = [s.id for s in project.sources]
-        return describe_dataset(graphs, base, ids, project.input_digest, __version__)
+        stats = dataset_statistics(store, names, base)
+        return describe_dataset(stats, base, ids, project.input_digest, __version__)
 
-    graphs["meta"] = _step(timings, "void", meta)
+    meta_graph = _step(timings, "void", meta)
+    _add_graph(store, meta_graph, base)
+    sizes["meta"] = len(meta_graph)
     hits = len(project.cached)
     counts = {"hits": hits, "misses": len(project.sources) - hits}
     return CheckedDataset(
-        project, graphs, evidence, reasoning, report, report_graph, timings, counts
+        project, store, sizes, evidence, reasoning, report, report_graph, timings, counts
     )
+
+
+def _as_graph(triples: Iterable[Triple], name: URIRef) -> Graph:
+    graph = new_graph(name)
+    for triple in triples:
+        graph.add(triple)
+    return graph
+
+
+def _add_graph(store: ox.Store, graph: Graph, base: str, to_ox: ToOxigraph | None = None) -> None:
+    """Add an rdflib graph to the store as the named graph of its identifier."""
+    term = to_ox or ToOxigraph()
+    name = term(graph.identifier)
+    store.bulk_extend(ox.Quad(term(s), term(p), term(o), name) for s, p, o in graph)
+
+
+def _load_store(graphs: dict[str, Graph], base: str) -> ox.Store:
+    """Put every named graph in an in-memory Oxigraph store."""
+    store = ox.Store()
+    term = ToOxigraph()
+    for graph in graphs.values():
+        _add_graph(store, graph, base, term)
+    return store
 
 
 def render_files(checked: CheckedDataset) -> dict[str, bytes]:

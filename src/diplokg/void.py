@@ -16,12 +16,16 @@ The dataset is ``<{base}>``, its partitions ``<{base}#class-{hash}>`` and
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, defaultdict
+import json
+from dataclasses import dataclass, field
+from typing import Any, cast
 
+import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from diplokg.namespaces import DCTERMS, PROV, RDF, RDFS, VOID, graph_iri, project_namespaces
+from diplokg.terms import ToRdflib
 
 #: The dumps written to ``dist/`` and served under ``{base}dumps/``.
 DUMP_FILES = (
@@ -48,8 +52,76 @@ def partition_fragment(kind: str, term: Node) -> str:
     return _frag(kind, term)
 
 
+@dataclass
+class DatasetStatistics:
+    """The counts VoID states about a dataset.
+
+    Attributes:
+        triples: Distinct triples in the union of the graphs.
+        entities: Distinct IRIs under ``{base}id/`` in subject or object position.
+        graph_triples: Triples per named graph, by name.
+        classes: Distinct instances per class (``rdf:type`` objects).
+        properties: Distinct triples per property.
+    """
+
+    triples: int = 0
+    entities: int = 0
+    graph_triples: dict[str, int] = field(default_factory=dict)
+    classes: dict[Node, int] = field(default_factory=dict)
+    properties: dict[Node, int] = field(default_factory=dict)
+
+
+def _count(value: object) -> int:
+    return int(value.value) if isinstance(value, ox.Literal) else 0
+
+
+def dataset_statistics(store: ox.Store, names: list[str], base: str) -> DatasetStatistics:
+    """Count what VoID states, with queries evaluated by Oxigraph.
+
+    The union of the graphs is a set: a triple stated in two graphs counts once
+    (Oxigraph's default graph made of several graphs repeats it, hence ``DISTINCT``).
+
+    Args:
+        store: A store holding the named graphs ``{base}graph/{name}``.
+        names: The names of the graphs to describe.
+        base: The dataset namespace.
+
+    Returns:
+        The counts.
+    """
+    graphs = [ox.NamedNode(str(graph_iri(base, name))) for name in names]
+    to_rdflib = ToRdflib()
+    stats = DatasetStatistics()
+
+    def rows(query: str, **dataset: Any) -> list[Any]:
+        return list(cast(ox.QuerySolutions, store.query(query, **dataset)))
+
+    per_graph = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    found = {row["g"]: _count(row["n"]) for row in rows(per_graph, named_graphs=graphs)}
+    for name, graph in zip(names, graphs, strict=True):
+        stats.graph_triples[name] = found.get(graph, 0)
+    union = {"default_graph": graphs}
+    distinct = "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }"
+
+    (row,) = rows(f"SELECT (COUNT(*) AS ?n) WHERE {{ {distinct} }}", **union)
+    stats.triples = _count(row["n"])
+    for row in rows("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c", **union):
+        stats.classes[to_rdflib(row["c"])] = _count(row["n"])
+    for row in rows(f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {distinct} }} GROUP BY ?p", **union):
+        stats.properties[to_rdflib(row["p"])] = _count(row["n"])
+    id_space = json.dumps(str(project_namespaces(base).id))
+    (row,) = rows(
+        "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {"
+        " { ?e ?p ?o } UNION { ?s ?p ?e }"
+        f" FILTER(isIRI(?e) && STRSTARTS(STR(?e), {id_space})) }}",
+        **union,
+    )
+    stats.entities = _count(row["n"])
+    return stats
+
+
 def describe_dataset(
-    graphs: dict[str, Graph],
+    stats: DatasetStatistics,
     base: str,
     source_ids: list[str],
     input_digest: str,
@@ -58,7 +130,7 @@ def describe_dataset(
     """Build ``graph/meta``: the VoID description of the other named graphs.
 
     Args:
-        graphs: Every named graph but ``meta``, by name (``ontology``, ``facts/x``…).
+        stats: The counts of every named graph but ``meta`` (:func:`dataset_statistics`).
         base: The dataset namespace.
         source_ids: The ids of the sources the data is drawn from.
         input_digest: The digest of the input files.
@@ -73,25 +145,13 @@ def describe_dataset(
     build = URIRef(base + "#build")
     add = meta.add
 
-    union: set[tuple[Node, Node, Node]] = set()
-    for g in graphs.values():
-        union.update(g)
-    instances: dict[Node, set[Node]] = defaultdict(set)
-    per_property: Counter[Node] = Counter()
-    entities: set[Node] = set()
-    for s, p, o in union:
-        per_property[p] += 1
-        if p == RDF.type:
-            instances[o].add(s)
-        entities.update(t for t in (s, o) if isinstance(t, URIRef) and t.startswith(ns.id))
-
     add((dataset, RDF.type, VOID.Dataset))
     add((dataset, DCTERMS.title, Literal("DiploKG", lang="en")))
     add((dataset, VOID.uriSpace, Literal(str(ns.id))))
-    add((dataset, VOID.triples, Literal(len(union))))
-    add((dataset, VOID.entities, Literal(len(entities))))
-    add((dataset, VOID.classes, Literal(len(instances))))
-    add((dataset, VOID.properties, Literal(len(per_property))))
+    add((dataset, VOID.triples, Literal(stats.triples)))
+    add((dataset, VOID.entities, Literal(stats.entities)))
+    add((dataset, VOID.classes, Literal(len(stats.classes))))
+    add((dataset, VOID.properties, Literal(len(stats.properties))))
     add((dataset, VOID.sparqlEndpoint, URIRef(base + "sparql")))
     add((dataset, VOID.vocabulary, URIRef(base + "ontology")))
     for name in DUMP_FILES:
@@ -99,17 +159,17 @@ def describe_dataset(
     for source_id in source_ids:
         add((dataset, DCTERMS.source, ns.id[source_id]))
         add((dataset, PROV.wasDerivedFrom, ns.id[source_id]))
-    for name in sorted(graphs):
+    for name in sorted(stats.graph_triples):
         subset = graph_iri(base, name)
         add((dataset, VOID.subset, subset))
         add((subset, RDF.type, VOID.Dataset))
-        add((subset, VOID.triples, Literal(len(graphs[name]))))
-    for cls, members in instances.items():
+        add((subset, VOID.triples, Literal(stats.graph_triples[name])))
+    for cls, members in stats.classes.items():
         part = URIRef(base + _frag("class", cls))
         add((dataset, VOID.classPartition, part))
         add((part, VOID["class"], cls))
-        add((part, VOID.entities, Literal(len(members))))
-    for prop, count in per_property.items():
+        add((part, VOID.entities, Literal(members)))
+    for prop, count in stats.properties.items():
         part = URIRef(base + _frag("property", prop))
         add((dataset, VOID.propertyPartition, part))
         add((part, VOID.property, prop))
