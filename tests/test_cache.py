@@ -157,10 +157,9 @@ def test_a_bad_entry_is_ignored_not_trusted(
         header["format"] = "diplokg-source-cache/0"
     elif damage == "bad-checksum":
         body = body.replace(b"Example Mission", b"Example Missile", 1)
-    elif damage == "bad-term":
-        data = json.loads(body)
-        data["triples"][0][2] = [1, 2]
-        body = json.dumps(data).encode()
+    elif damage == "bad-term":  # a term that is not N-Triples, with a matching checksum
+        meta, _, triples = body.partition(b"\n")
+        body = meta + b"\n" + triples.replace(b"<", b"<not an IRI ", 1)
         header["sha256"] = hashlib.sha256(body).hexdigest()
     if damage == "not-json":
         entry.write_bytes(b"\x00\xff garbage")

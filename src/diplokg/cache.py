@@ -17,6 +17,10 @@ recomputed (and overwritten):
   annotation may quote another source; their text digests are stored with the entry);
 - its content matches the sha256 recorded beside it and decodes to triples.
 
+An entry is a JSON header line (format, key, sha256 of the rest), a JSON line with
+the graph name, the evidence and the quoted sources' digests, then the graph as
+N-Triples (https://www.w3.org/TR/n-triples/), written and read back by Oxigraph.
+
 Only sources that passed the provenance check are stored. Entries are written
 atomically (a temporary file renamed over the old one), one file per source id
 under ``{cache}/sources/``, so the cache does not grow with edits; entries of
@@ -43,19 +47,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import rdflib
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from diplokg import __version__
+from diplokg.loading import new_graph
 from diplokg.provenance import Evidence
 from diplokg.sources import Source
+from diplokg.terms import ToOxigraph, ToRdflib
 
 #: Bump when the layout of an entry changes.
-FORMAT = "diplokg-source-cache/1"
+FORMAT = "diplokg-source-cache/2"
 
 #: The modules whose output an entry holds: a change to any of them invalidates every entry.
-_CODE = ("cache.py", "loading.py", "provenance.py", "skolem.py", "sources.py", "namespaces.py")
+_CODE = (
+    "cache.py",
+    "loading.py",
+    "provenance.py",
+    "skolem.py",
+    "sources.py",
+    "namespaces.py",
+    "terms.py",
+)
 
 Triple = tuple[Node, Node, Node]
 
@@ -125,6 +140,7 @@ class SourceCache:
         self._code = code_digest()
         self.hits: list[str] = []
         self.misses: list[str] = []
+        self._terms = ToRdflib()
 
     def digests(self, sources: list[Source]) -> dict[str, str]:
         """Return the sha256 of every source text, by source IRI ``{base}id/{id}``."""
@@ -177,18 +193,20 @@ class SourceCache:
                 return None
             if header.get("sha256") != hashlib.sha256(body).hexdigest():
                 return None
-            data = json.loads(body)
+            meta, _, triples = body.partition(b"\n")
+            data = json.loads(meta)
             quoted = dict(data["quoted"])
             if any(texts.get(iri) != digest for iri, digest in quoted.items()):
                 return None
-            graph = Graph(identifier=URIRef(data["graph"]), bind_namespaces="none")
-            for s, p, o in data["triples"]:
-                graph.add((_dec(s), _dec(p), _dec(o)))
+            graph = new_graph(URIRef(data["graph"]))
+            term = self._terms
+            for t in ox.parse(triples, format=ox.RdfFormat.N_TRIPLES):
+                graph.add((term(t.subject), term(t.predicate), term(t.object)))
             evidence = [
                 Evidence(_dec(a), tuple(_dec(b) for b in bodies), URIRef(src), start, end, exact)
                 for a, bodies, src, start, end, exact in data["evidence"]
             ]
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, SyntaxError):
             return None  # missing or corrupt: recompute
         return CachedSource(graph, evidence, quoted)
 
@@ -200,16 +218,23 @@ class SourceCache:
             source: The source.
             entry: The skolemised graph, the evidence and the quoted sources' digests.
         """
+        to_ox = ToOxigraph()
         try:
-            data = {
+            if any(isinstance(t, BNode) for triple in entry.graph for t in triple):
+                raise TypeError("blank node")  # cannot be written stably: recompute next time
+            meta = {
                 "graph": str(entry.graph.identifier),
-                "triples": [[_enc(s), _enc(p), _enc(o)] for s, p, o in entry.graph],
                 "evidence": [_enc_evidence(e) for e in entry.evidence],
                 "quoted": entry.quoted,
             }
+            triples = ox.serialize(
+                (ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in entry.graph),
+                format=ox.RdfFormat.N_TRIPLES,
+            )
         except TypeError:
-            return  # a term that cannot be cached (a blank node): recompute next time
-        body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            return
+        body = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        body += b"\n" + (triples or b"")
         header = {
             "format": FORMAT,
             "key": self.key(root, source),
