@@ -20,10 +20,11 @@ the standard leaves room) set at a time:
   ``sh:xone``, ``sh:not``, ``sh:qualifiedValueShape``) evaluate the nested shape on the
   set of all value nodes at once; a node's results against a shape are memoised,
   so a shape used by many others is evaluated once per node;
-- **SHACL-SPARQL constraints** run once with ``$this`` free and their solutions are
-  joined with the focus nodes (a solution that leaves ``$this`` unbound applies to
-  every focus node, as a join does); ``$PATH`` is replaced by the shape's path,
-  ``$currentShape`` substituted, the ``sh:prefixes`` declarations prepended.
+- **SHACL-SPARQL constraints** run once for all focus nodes: ``$this`` is bound to
+  them by a ``VALUES`` block that opens the query's group (so that it is bound
+  wherever the query uses it, as pre-binding requires), and the solutions are
+  grouped by ``$this``; ``$PATH`` is replaced by the shape's path, ``$currentShape``
+  substituted, the ``sh:prefixes`` declarations prepended.
 
 Results carry what pySHACL's carry (focus node, path, value, severity, source shape
 and constraint component, ``sh:sourceConstraint`` of a SPARQL constraint, messages,
@@ -803,6 +804,26 @@ def _load_sparql(g: Graph, shape: Shape, constraint: Node) -> list[_Sparql]:
 # --------------------------------------------------------------------------- validation
 
 
+_CHUNK = 5000
+
+
+def _bound_queries(query: str, focus: list[str]) -> Iterator[str]:
+    """The query with ``$this`` bound to the focus nodes (``VALUES``), in chunks.
+
+    The ``VALUES`` block opens the query's outer group, so ``$this`` is bound wherever
+    the group uses it (a ``FILTER NOT EXISTS { $this … }`` included), as SHACL's
+    pre-binding requires. Blank focus nodes cannot be written in a query: for them the
+    query runs once with ``$this`` free and its solutions are joined with them.
+    """
+    named = [f for f in focus if f[0] != "_"]
+    start = query.index("{") + 1
+    for i in range(0, len(named), _CHUNK):
+        values = " ".join(named[i : i + _CHUNK])
+        yield f"{query[:start]} VALUES ?this {{ {values} }} {query[start:]}"
+    if len(named) < len(focus):
+        yield query
+
+
 def _format(message: str, bound: dict[str, Node]) -> str:
     """PySHACL's substitution of ``{$var}``/``{?var}`` in a SPARQL constraint's message."""
     for var, val in bound.items():
@@ -1040,12 +1061,16 @@ class Validator:
         data = self.data
         for constraint in shape.sparql:
             subs = {"currentShape": _ox_term(shape.node)} if constraint.current_shape else None
-            try:
-                header, rows = data.table(constraint.query, subs)
-            except SyntaxError as e:
-                raise ShaclError(
-                    f"shape {shape.node}: malformed SPARQL in its constraint: {e}"
-                ) from None
+            header: list[str] = []
+            rows: list[list[str]] = []
+            for query in _bound_queries(constraint.query, list(values)):
+                try:
+                    header, found = data.table(query, subs)
+                except SyntaxError as e:
+                    raise ShaclError(
+                        f"shape {shape.node}: malformed SPARQL in its constraint: {e}"
+                    ) from None
+                rows.extend(found)
             by_focus: dict[str, list[dict[str, str]]] = {}
             unbound: list[dict[str, str]] = []
             for row in rows:

@@ -1,12 +1,19 @@
 """Validation: the data and the ontology against their SHACL shapes.
 
-Implements the project's use of SHACL (https://www.w3.org/TR/shacl/) with pySHACL:
-the union of ontology + facts + background + inferred triples is validated
-against ``ontology/shapes/data.ttl``, and the ontology graph alone against
+Implements the project's use of SHACL (https://www.w3.org/TR/shacl/): the union of
+ontology + facts + background + inferred triples is validated against
+``ontology/shapes/data.ttl``, and the ontology graph alone against
 ``ontology/shapes/ontology.ttl`` (hygiene). No inference is run by pySHACL
 (``inference='none'``): the OWL 2 RL inferences are already in the data graph.
 SHACL Advanced Features are on (``advanced=True``), and SHACL-SPARQL constraints
 (https://www.w3.org/TR/shacl/#sparql-constraints) work as well.
+
+Two engines give the same results: ``oxigraph`` (the default,
+:mod:`diplokg.shacl`: shapes evaluated set at a time over an Oxigraph store, seconds
+at a million triples) and ``pyshacl`` (the reference, one focus node at a time).
+Shapes that use a construct :mod:`diplokg.shacl` does not implement
+(:func:`diplokg.shacl.unsupported_constructs`) are validated with pySHACL whatever the
+engine, and the report says so (:attr:`ShaclReport.engines`).
 
 Results are grouped by severity (https://www.w3.org/TR/shacl/#severity):
 ``sh:Violation`` fails the build, ``sh:Warning`` and ``sh:Info`` are reported.
@@ -18,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pyoxigraph as ox
 from pyparsing import ParseBaseException
 from pyshacl import validate
 from pyshacl.errors import ReportableRuntimeError
@@ -26,8 +34,11 @@ from rdflib.term import Node
 
 from diplokg.errors import InputError, ValidationFailed
 from diplokg.namespaces import RDF, SH, shorten
+from diplokg.shacl import ShaclError, graph_from_store, unsupported_constructs
+from diplokg.shacl import validate as validate_with_oxigraph
 
 SEVERITIES = ("Violation", "Warning", "Info")
+ENGINES = ("oxigraph", "pyshacl")
 
 
 @dataclass(frozen=True)
@@ -65,10 +76,13 @@ class ShaclReport:
     Attributes:
         results: Every result, sorted by graph, severity and focus node.
         graph: The merged report graph (``sh:ValidationReport``), blank nodes kept.
+        engines: Which engine validated each graph (``data``, ``ontology``), with the
+            reason when pySHACL stood in for the Oxigraph engine.
     """
 
     results: list[ShaclResult] = field(default_factory=list)
     graph: Graph = field(default_factory=Graph)
+    engines: dict[str, str] = field(default_factory=dict)
 
     def by_severity(self, severity: str) -> list[ShaclResult]:
         """Return the results of one severity (``Violation``, ``Warning``, ``Info``)."""
@@ -96,24 +110,12 @@ def _shape_name(shape: Node | None, shapes: Graph, base: str) -> str:
     return (_term(parent, base) if parent is not None else "a blank-node shape") + where
 
 
-def validate_graph(
-    data: Graph, shapes: Graph, label: str, base: str = ""
-) -> tuple[Graph, list[ShaclResult]]:
-    """Validate one graph against one shapes graph with pySHACL.
+def _check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise InputError(f"unknown SHACL engine {engine!r}: use one of {', '.join(ENGINES)}")
 
-    Args:
-        data: The data graph (not modified).
-        shapes: The shapes graph.
-        label: A name for the results (``data`` or ``ontology``).
-        base: The dataset namespace, used to name shapes compactly.
 
-    Returns:
-        The report graph and its results.
-
-    Raises:
-        InputError: pySHACL cannot load or run the shapes (e.g. a malformed
-            SHACL-SPARQL query).
-    """
+def _pyshacl_report(data: Graph, shapes: Graph, label: str) -> Graph:
     try:
         _conforms, report, _text = validate(
             data, shacl_graph=shapes, inference="none", advanced=True, inplace=False
@@ -126,6 +128,63 @@ def validate_graph(
         ) from None
     if not isinstance(report, Graph):  # pySHACL returns a ValidationFailure for bad shapes
         raise InputError(f"SHACL shapes for the {label} cannot be used: {report}")
+    return report
+
+
+def engine_for(shapes: Graph, engine: str) -> str:
+    """Say which engine will validate against a shapes graph.
+
+    Args:
+        shapes: The shapes graph.
+        engine: The engine asked for (``oxigraph`` or ``pyshacl``).
+
+    Returns:
+        ``oxigraph``, ``pyshacl``, or ``pyshacl (…)`` naming the constructs the
+        Oxigraph engine does not implement.
+
+    Raises:
+        InputError: An unknown engine.
+    """
+    _check_engine(engine)
+    if engine == "oxigraph":
+        unsupported = unsupported_constructs(shapes)
+        if unsupported:
+            return "pyshacl (the oxigraph engine does not implement " + ", ".join(unsupported) + ")"
+    return engine
+
+
+def validate_graph(
+    data: Graph | ox.Store,
+    shapes: Graph,
+    label: str,
+    base: str = "",
+    engine: str = "oxigraph",
+) -> tuple[Graph, list[ShaclResult]]:
+    """Validate one graph against one shapes graph.
+
+    Args:
+        data: The data (not modified): an rdflib graph, or a store whose named graphs'
+            union is the data.
+        shapes: The shapes graph.
+        label: A name for the results (``data`` or ``ontology``).
+        base: The dataset namespace, used to name shapes compactly.
+        engine: ``oxigraph`` or ``pyshacl`` (see :func:`engine_for`).
+
+    Returns:
+        The report graph and its results.
+
+    Raises:
+        InputError: An unknown engine, or the shapes cannot be used (e.g. a malformed
+            SHACL-SPARQL query).
+    """
+    if engine_for(shapes, engine) == "oxigraph":
+        try:
+            _conforms, report = validate_with_oxigraph(data, shapes)
+        except ShaclError as e:
+            raise InputError(f"SHACL shapes for the {label} cannot be used: {e}") from None
+    else:
+        graph = graph_from_store(data) if isinstance(data, ox.Store) else data
+        report = _pyshacl_report(graph, shapes, label)
     results = []
     for r in report.objects(None, SH.result):
         messages = sorted(str(m) for m in report.objects(r, SH.resultMessage))
@@ -161,25 +220,36 @@ def _merge_reports(reports: list[Graph], conforms: bool) -> Graph:
 
 
 def validate_project(
-    data: Graph, data_shapes: Graph, ontology: Graph, ontology_shapes: Graph, base: str = ""
+    data: Graph | ox.Store,
+    data_shapes: Graph,
+    ontology: Graph,
+    ontology_shapes: Graph,
+    base: str = "",
+    engine: str = "oxigraph",
 ) -> ShaclReport:
     """Validate the data and the ontology; do not fail, just report.
 
     Args:
-        data: Ontology + facts + background + inferred triples.
+        data: Ontology + facts + background + inferred triples: an rdflib graph, or a
+            store holding them in named graphs (their union is validated).
         data_shapes: ``ontology/shapes/data.ttl``.
         ontology: The ontology graph.
         ontology_shapes: ``ontology/shapes/ontology.ttl``.
         base: The dataset namespace, used to name shapes compactly.
+        engine: ``oxigraph`` (default) or ``pyshacl`` (the reference), for both.
 
     Returns:
         The merged report.
 
     Raises:
-        InputError: The shapes cannot be used.
+        InputError: An unknown engine, or the shapes cannot be used.
     """
-    data_report, data_results = validate_graph(data, data_shapes, "data", base)
-    onto_report, onto_results = validate_graph(ontology, ontology_shapes, "ontology", base)
+    engines = {
+        "data": engine_for(data_shapes, engine),
+        "ontology": engine_for(ontology_shapes, engine),
+    }
+    data_report, data_results = validate_graph(data, data_shapes, "data", base, engine)
+    onto_report, onto_results = validate_graph(ontology, ontology_shapes, "ontology", base, engine)
     results = data_results + onto_results
     order = {s: i for i, s in enumerate(SEVERITIES)}
     results.sort(
@@ -192,7 +262,8 @@ def validate_project(
             r.message,
         )
     )
-    return ShaclReport(results, _merge_reports([data_report, onto_report], not results))
+    merged = _merge_reports([data_report, onto_report], not results)
+    return ShaclReport(results, merged, engines)
 
 
 def _term(term: Node | None, base: str) -> str:
