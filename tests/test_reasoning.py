@@ -4,16 +4,18 @@ import json
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 
 from benchmarks.generate import generate
 from benchmarks.reasoners import PIN, PIN_SEED, PIN_TRIPLES, reasoning_inputs, run
 from diplokg.build import BuildResult
 from diplokg.config import Settings
+from diplokg.consistency import find_inconsistencies
 from diplokg.errors import InputError
 from diplokg.namespaces import DKG, ID, OA, OWL, RDF, RDFS, XSD
 from diplokg.reasoning import (
     NOISE_RULES,
+    Closure,
     Reasoning,
     compute_inferences,
     noise_rule,
@@ -111,17 +113,49 @@ def test_real_inferences_are_kept(
     assert triple in built.checked.graphs["inferred"], why
 
 
-def test_reasoning_does_not_touch_its_input() -> None:
+@pytest.mark.parametrize("reasoner", ["owlrl", "reasonable", "rules"])
+def test_reasoning_does_not_touch_its_input(reasoner: str) -> None:
     onto = Graph().parse(
         data="""@prefix : <http://e.org/> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
         :A rdfs:subClassOf :B . :x a :A .""",
         format="turtle",
     )
     before = set(onto)
-    result = compute_inferences([onto], BASE)
+    result = compute_inferences([onto], BASE, reasoner)
     assert set(onto) == before
+    assert result.asserted == before
     assert (URIRef("http://e.org/x"), RDF.type, URIRef("http://e.org/B")) in result.inferred
-    assert result.inferred.identifier == URIRef(BASE + "graph/inferred")
+    assert isinstance(result.inferred, set)
+
+
+def test_any_iterable_of_triples_is_an_input() -> None:
+    e = "http://e.org/"
+    a, b, x = URIRef(e + "A"), URIRef(e + "B"), URIRef(e + "x")
+    plain = [[(a, RDFS.subClassOf, b)], iter([(x, RDF.type, a)])]
+    result = compute_inferences(plain, BASE, "rules")
+    assert result.reasoner == "rules"
+    assert result.inferred == {(x, RDF.type, b)}
+    assert (x, RDF.type, b) in result.closure
+    assert (x, RDF.type, a) in result.closure
+
+
+def test_closure_index() -> None:
+    e = "http://e.org/"
+    a, b, x, y = (URIRef(e + n) for n in "ABxy")
+    triples = {(x, RDF.type, a), (y, RDF.type, a), (y, RDF.type, b), (x, RDFS.label, Literal("x"))}
+    closure = Closure.of(triples)
+    assert len(closure) == 4
+    assert set(closure) == triples
+    assert (x, RDF.type, a) in closure
+    assert (x, RDF.type, b) not in closure
+    assert (URIRef(e + "z"), RDF.type, a) not in closure
+    assert closure.subjects(RDF.type, a) == {x, y}
+    assert closure.objects(y, RDF.type) == {a, b}
+    assert sorted(closure.subject_objects(RDFS.label)) == [(x, Literal("x"))]
+    assert closure.members([a, b, URIRef(e + "C")]) == {a: {x, y}, b: {y}, URIRef(e + "C"): set()}
+    lst = Graph().parse(data=f"<{e}s> <{e}p> (<{e}1> <{e}2>) .", format="turtle")
+    head = next(iter(lst.objects(URIRef(e + "s"), URIRef(e + "p"))))
+    assert Closure.of(lst).items(head) == [URIRef(e + "1"), URIRef(e + "2")]
 
 
 # --------------------------------------------------------------------------------------------
@@ -146,10 +180,15 @@ def test_the_build_uses_the_configured_reasoner(built: BuildResult) -> None:
     assert built.checked.reasoning.reasoner == Settings().reasoner == "reasonable"
 
 
-def test_reasonable_equals_owlrl_on_the_fixture_project(built: BuildResult) -> None:
+FAST = ["reasonable", "rules"]
+
+
+@pytest.mark.parametrize("reasoner", FAST)
+def test_fast_routes_equal_owlrl_on_the_fixture_project(built: BuildResult, reasoner: str) -> None:
     inputs = [built.checked.reasoning.asserted]
-    owl, fast = _inferred(inputs, "owlrl"), _inferred(inputs, "reasonable")
-    assert set(fast.inferred) == set(owl.inferred)
+    owl, fast = _inferred(inputs, "owlrl"), _inferred(inputs, reasoner)
+    assert fast.inferred == owl.inferred
+    assert fast.errors == owl.errors
 
 
 @pytest.mark.parametrize(
@@ -171,11 +210,14 @@ def test_reasonable_equals_owlrl_on_the_fixture_project(built: BuildResult) -> N
         ),
     ],
 )
-def test_rules_reasonable_lacks_are_added(turtle: str, expected: list[tuple[str, ...]]) -> None:
+@pytest.mark.parametrize("reasoner", FAST)
+def test_rules_reasonable_lacks_are_added(
+    turtle: str, expected: list[tuple[str, ...]], reasoner: str
+) -> None:
     head = """@prefix : <http://e.org/> . @prefix owl: <http://www.w3.org/2002/07/owl#> .
     @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> ."""
     graph = Graph().parse(data=head + turtle, format="turtle")
-    fast = _inferred([graph], "reasonable")
+    fast = _inferred([graph], reasoner)
     owl = _inferred([graph], "owlrl")
     nm = graph.namespace_manager
     for triple in expected:
@@ -184,30 +226,33 @@ def test_rules_reasonable_lacks_are_added(turtle: str, expected: list[tuple[str,
         )
         assert t in fast.closure, triple
         assert t in owl.closure, triple
-    assert set(fast.inferred) == set(owl.inferred)
+    assert fast.inferred == owl.inferred
 
 
-def test_plain_literals_come_back_plain() -> None:
+@pytest.mark.parametrize("reasoner", FAST)
+def test_plain_literals_come_back_plain(reasoner: str) -> None:
     graph = Graph().parse(
         data="""@prefix : <http://e.org/> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
         :p rdfs:subPropertyOf :q . :x :p "plain" , "tagged"@en , 3 .""",
         format="turtle",
     )
-    fast = _inferred([graph], "reasonable")
+    fast = _inferred([graph], reasoner)
     e = "http://e.org/"
-    objects = set(fast.inferred.objects(URIRef(e + "x"), URIRef(e + "q")))
+    objects = {o for s, p, o in fast.inferred if (s, p) == (URIRef(e + "x"), URIRef(e + "q"))}
     assert objects == {Literal("plain"), Literal("tagged", lang="en"), Literal(3)}
 
 
-def test_uncovered_constructs_fall_back_to_owlrl() -> None:
+@pytest.mark.parametrize("reasoner", FAST)
+def test_uncovered_constructs_fall_back_to_owlrl(reasoner: str) -> None:
     graph = Graph().parse(
         data="""@prefix : <http://e.org/> . @prefix owl: <http://www.w3.org/2002/07/owl#> .
         :A owl:hasKey ( :k ) . :x a :A ; :k 1 . :y a :A ; :k 1 .""",
         format="turtle",
     )
     assert uncovered_constructs(graph) == ["owl:hasKey (prp-key)"]
-    result = compute_inferences([graph], BASE, "reasonable")
+    result = compute_inferences([graph], BASE, reasoner)
     assert result.reasoner == "owlrl"
+    assert result.fallback == "uncovered construct(s): owl:hasKey (prp-key)"
     assert (URIRef("http://e.org/x"), OWL.sameAs, URIRef("http://e.org/y")) in result.inferred
 
 
@@ -218,17 +263,21 @@ def test_uncovered_constructs_fall_back_to_owlrl() -> None:
 def test_reasonable_equals_owlrl_on_the_article() -> None:
     inputs, base = reasoning_inputs(REPO)
     owl = compute_inferences(inputs, base, "owlrl")
-    fast = compute_inferences(inputs, base, "reasonable")
-    assert len(owl.inferred) > 500
-    assert set(fast.inferred) == set(owl.inferred)
+    for reasoner in FAST:
+        fast = compute_inferences(inputs, base, reasoner)
+        assert fast.reasoner == reasoner
+        assert len(owl.inferred) > 500
+        assert fast.inferred == owl.inferred, reasoner
 
 
-def test_reasonable_equals_owlrl_on_the_generated_10k_corpus(tmp_path: Path) -> None:
+@pytest.mark.parametrize("reasoner", FAST)
+def test_reasonable_equals_owlrl_on_the_generated_10k_corpus(tmp_path: Path, reasoner: str) -> None:
     # owlrl's result on this corpus is pinned (benchmarks/results/reasoners.json) with the
     # digest of its input; if the input changed since, owlrl runs here (about 45 s).
     generate(tmp_path, PIN_TRIPLES, PIN_SEED, REPO / "ontology")
     pinned = json.loads(PIN.read_text(encoding="utf-8"))
-    fast = run(tmp_path, "reasonable")
+    fast = run(tmp_path, reasoner)
+    assert fast["reasoner"] == reasoner
     assert fast["inferred"] > 5000
     if fast["input_digest"] == pinned["input_digest"]:
         assert fast["digest"] == pinned["owlrl_digest"]
@@ -236,3 +285,201 @@ def test_reasonable_equals_owlrl_on_the_generated_10k_corpus(tmp_path: Path) -> 
     else:
         owl = run(tmp_path, "owlrl")
         assert set(fast["graph"]) == set(owl["graph"])
+
+
+# --------------------------------------------------------------------------------------------
+# The rules route, rule by rule and fallback by fallback, against owlrl
+# --------------------------------------------------------------------------------------------
+
+HEAD = """@prefix : <http://e.org/> . @prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+"""
+
+
+def _e(name: str) -> URIRef:
+    return URIRef("http://e.org/" + name)
+
+
+def _both(turtle: str) -> tuple[Reasoning, Reasoning]:
+    graph = Graph().parse(data=HEAD + turtle, format="turtle")
+    return compute_inferences([graph], BASE, "rules"), compute_inferences([graph], BASE, "owlrl")
+
+
+@pytest.mark.parametrize(
+    ("rule", "turtle", "expected"),
+    [
+        ("cax-sco", ":A rdfs:subClassOf :B . :B rdfs:subClassOf :C . :x a :A .", ("x", "C")),
+        ("cax-eqc1", ":A owl:equivalentClass :B . :x a :A .", ("x", "B")),
+        ("cax-eqc2", ":A owl:equivalentClass :B . :x a :B .", ("x", "A")),
+        ("prp-dom", ":p rdfs:domain :A . :A rdfs:subClassOf :B . :x :p :y .", ("x", "B")),
+        ("prp-rng", ":p rdfs:range :A . :x :p :y .", ("y", "A")),
+        (
+            "prp-rng, literal",
+            ':p rdfs:range :A . :q owl:inverseOf :p ; rdfs:range :R . :x :q "v" .',
+            ("x", "A"),
+        ),
+        (
+            "prp-spo1",
+            ":p rdfs:subPropertyOf :q . :q rdfs:subPropertyOf :r . :x :p :y .",
+            ("x", "r", "y"),
+        ),
+        ("prp-eqp1", ":p owl:equivalentProperty :q . :x :p :y .", ("x", "q", "y")),
+        ("prp-eqp2", ":p owl:equivalentProperty :q . :x :q :y .", ("x", "p", "y")),
+        ("prp-inv1", ":p owl:inverseOf :q . :x :p :y .", ("y", "q", "x")),
+        ("prp-inv2", ":p owl:inverseOf :q . :x :q :y .", ("y", "p", "x")),
+        ("prp-symp", ":p a owl:SymmetricProperty . :x :p :y .", ("y", "p", "x")),
+        (
+            "prp-trp",
+            ":p a owl:TransitiveProperty . :a :p :b . :b :p :c . :c :p :d .",
+            ("a", "p", "d"),
+        ),
+        (
+            "prp-spo2",
+            ":h owl:propertyChainAxiom ( :p :q :r ) . :a :p :b . :b :q :c . :c :r :d .",
+            ("a", "h", "d"),
+        ),
+        (
+            "prp-spo2, inverse step",
+            ":h owl:propertyChainAxiom ( [ owl:inverseOf :p ] :q ) . :b :p :a . :b :q :c .",
+            ("a", "h", "c"),
+        ),
+        (
+            "prp-spo2, recursive",
+            ":p owl:propertyChainAxiom ( :p :p ) . :a :p :b . :b :p :c .",
+            ("a", "p", "c"),
+        ),
+        (
+            "prp-spo2 then prp-inv",
+            ":h owl:propertyChainAxiom ( :p :q ) ; owl:inverseOf :hi . :a :p :b . :b :q :c .",
+            ("c", "hi", "a"),
+        ),
+        ("owl:Nothing", ":A a owl:Class . :B a owl:Class . :x a owl:Nothing .", ("x", "A")),
+        ("owl:Thing", ":A a owl:Class . owl:Thing rdfs:subClassOf :T . :x a :A .", ("x", "T")),
+        (
+            "sub-property of rdf:type",
+            ":isa rdfs:subPropertyOf rdf:type . :A rdfs:subClassOf :B . :x :isa :A .",
+            ("x", "B"),
+        ),
+        (
+            "schema inference",
+            ":A rdfs:subClassOf :B . :B rdfs:subClassOf :C .",
+            ("A", "rdfs:subClassOf", "C"),
+        ),
+    ],
+)
+def test_rules_route_rule_by_rule(rule: str, turtle: str, expected: tuple[str, ...]) -> None:
+    rules, owl = _both(turtle)
+    assert rules.reasoner == "rules", rules.fallback
+    if len(expected) == 2:
+        triple = (_e(expected[0]), RDF.type, _e(expected[1]))
+    else:
+        p = RDFS.subClassOf if expected[1] == "rdfs:subClassOf" else _e(expected[1])
+        triple = (_e(expected[0]), p, _e(expected[2]))
+    assert triple in owl.inferred, rule
+    assert triple in rules.inferred, rule
+    assert rules.inferred == owl.inferred, rule
+    assert find_inconsistencies(rules, BASE) == find_inconsistencies(owl, BASE)
+
+
+def test_rules_route_drops_blank_node_predicates() -> None:
+    rules, owl = _both(":h owl:propertyChainAxiom ( [ owl:inverseOf :p ] :q ) . :b :p :a .")
+    assert not [t for t in rules.closure if isinstance(t[1], BNode)]
+    assert rules.inferred == owl.inferred
+
+
+def test_rules_route_types_literals_as_owlrl() -> None:
+    # dt-type2 and owlrl's datatype subsumptions: noise, but in the closure for consistency.
+    rules, owl = _both(':x :p "5"^^xsd:int , "a" , "b"@en .')
+    for triple in [
+        (Literal("5", datatype=XSD.int), RDF.type, XSD.int),
+        (Literal("5", datatype=XSD.int), RDF.type, XSD.integer),
+        (XSD.int, RDF.type, RDFS.Datatype),
+    ]:
+        assert triple in rules.closure
+        assert triple in owl.closure
+    assert rules.noise["literal-subject"] == owl.noise["literal-subject"]
+    assert rules.inferred == owl.inferred == set()
+
+
+def test_rules_route_reports_literals_outside_their_datatype() -> None:
+    # rdflib keeps the ill-typed lexical form; owlrl's dt-not-type reports it.
+    rules, owl = _both(':x :p "often"^^xsd:date .')
+    assert rules.reasoner == "rules"
+    assert owl.errors
+    assert rules.errors == owl.errors
+
+
+def test_rules_route_types_literals_as_disjoint_datatypes() -> None:
+    rules, owl = _both(':p rdfs:range xsd:string . :x :p 5 . :y :q "five"^^xsd:string .')
+    assert rules.reasoner == "rules"
+    integer = Literal(5)
+    for closure in (rules.closure, owl.closure):
+        assert (integer, RDF.type, XSD.string) in closure
+        assert (integer, RDF.type, XSD.decimal) in closure
+        assert (XSD.decimal, OWL.disjointWith, XSD.string) in closure
+    [problem] = find_inconsistencies(rules, BASE)
+    assert "is in disjoint classes xsd:decimal and xsd:string" in problem
+    assert find_inconsistencies(owl, BASE) == [problem]
+
+
+@pytest.mark.parametrize(
+    ("turtle", "why"),
+    [
+        (":x owl:sameAs :y . :x :p :z .", "owl:sameAs between distinct terms"),
+        (":p owl:inverseOf owl:sameAs . :x :p :y .", "owl:sameAs has property axioms"),
+        (":p rdfs:subPropertyOf owl:sameAs . :x :p :y .", "schema predicate"),
+        ("owl:sameAs rdfs:domain :D . :x :p :y .", "owl:sameAs has property axioms"),
+        (":p a owl:FunctionalProperty . :x :p :a , :b .", "prp-fp would derive owl:sameAs"),
+        (
+            ":p a owl:FunctionalProperty . :q rdfs:subPropertyOf :p . :x :p :a . :x :q :b .",
+            "prp-fp would derive owl:sameAs",
+        ),
+        (
+            ":p a owl:InverseFunctionalProperty . :a :p :x . :b :p :x .",
+            "prp-ifp would derive owl:sameAs",
+        ),
+        (":p a owl:FunctionalProperty . :x :p 1 , '1' .", "prp-fp would derive owl:sameAs"),
+        (
+            ":A owl:someValuesFrom :B ; owl:onProperty :p . :x :p :y . :y a :B .",
+            "owl:someValuesFrom",
+        ),
+        (":A owl:hasValue :v ; owl:onProperty :p . :x :p :v .", "owl:hasValue"),
+        (":A owl:intersectionOf ( :B :C ) . :x a :B , :C .", "owl:intersectionOf"),
+        (":A owl:unionOf ( :B :C ) . :x a :B .", "owl:unionOf"),
+        (":A owl:allValuesFrom :B ; owl:onProperty :p . :x a :A ; :p :y .", "owl:allValuesFrom"),
+        (":A owl:oneOf ( :a :b ) .", "owl:oneOf"),
+        (":p a owl:IrreflexiveProperty . :x :p :x .", "owl:IrreflexiveProperty"),
+        (":x owl:differentFrom :y .", "owl:differentFrom"),
+        (
+            ":broader rdfs:subPropertyOf rdfs:subClassOf . :A :broader :B . :x a :A .",
+            "schema predicate <http://www.w3.org/2000/01/rdf-schema#subClassOf>",
+        ),
+        (":p rdfs:range owl:Class . :x :p :C . :y a :C .", "types a resource as"),
+        (
+            ":p rdfs:range owl:TransitiveProperty . :x :p :q . :a :q :b . :b :q :c .",
+            "types a resource as",
+        ),
+        (":first rdfs:subPropertyOf rdf:first . :l :first :a .", "schema predicate"),
+    ],
+)
+def test_rules_route_falls_back_to_owlrl(turtle: str, why: str) -> None:
+    rules, owl = _both(turtle)
+    assert rules.reasoner == "owlrl"
+    assert why in rules.fallback
+    assert rules.inferred == owl.inferred
+
+
+def test_rules_route_falls_back_on_a_literal_subject() -> None:
+    p, x = _e("p"), _e("x")
+    result = compute_inferences([[(Literal("s"), p, x)]], BASE, "rules")
+    assert result.reasoner == "owlrl"
+    assert "literal" in result.fallback
+
+
+def test_rules_route_is_not_fooled_by_reflexive_sameas_or_equal_values() -> None:
+    # x owl:sameAs x and a functional property stated twice with the same value are fine.
+    rules, owl = _both(":p a owl:FunctionalProperty . :x owl:sameAs :x ; :p :a . :y :p :a .")
+    assert rules.reasoner == "rules", rules.fallback
+    assert rules.inferred == owl.inferred
