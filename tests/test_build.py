@@ -12,6 +12,7 @@ import pytest
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
 from diplokg.build import MANIFEST, BuildResult, build, write_dist
+from diplokg.config import Settings
 from diplokg.errors import (
     FileSyntaxError,
     InconsistencyError,
@@ -117,6 +118,23 @@ def test_builds_are_deterministic(built: BuildResult, tmp_path: Path) -> None:
         assert set(other) == set(results[0])
         for name in set(other) - {MANIFEST}:
             assert other[name] == results[0][name], name
+
+
+@pytest.mark.parametrize("route", [{"reasoner": "owlrl", "shacl": "pyshacl"}, {"cache": ""}])
+def test_the_reference_route_writes_the_same_dist(
+    built: BuildResult, tmp_path: Path, route: dict[str, str]
+) -> None:
+    # owlrl and pySHACL are the references for the default reasoner and validator;
+    # without the cache everything is recomputed. Same inputs, same bytes.
+    root = tmp_path / "project"
+    shutil.copytree(PROJECT, root)
+    result = build(settings_for(root, **route))
+    assert result.checked.reasoning.reasoner == route.get("reasoner", Settings().reasoner)
+    files = snapshot(root / "dist")
+    expected = snapshot(built.dist)
+    assert set(files) == set(expected)
+    for name in set(files) - {MANIFEST}:
+        assert files[name] == expected[name], name
 
 
 def _fails(root: Path, error: type[Exception], add: str, into: str) -> str:

@@ -299,18 +299,23 @@ def check_project(settings: Settings) -> CheckedDataset:
     )
     graphs["inferred"] = skolemise(_as_graph(reasoning.inferred, graph_iri(base, "inferred")), base)
     _step(timings, "consistency", lambda: check_consistency(reasoning, base))
-    store = _step(timings, "store", lambda: _load_store(graphs, base))
+    # The store holds what SHACL validates (ontology, facts, background, inferred);
+    # the shapes join it after validation, the meta graph after that.
+    validated = {n: g for n, g in graphs.items() if n != "shapes"}
+    store = _step(timings, "store", lambda: _load_store(validated, base))
 
     def shacl() -> ShaclReport:
-        data = Graph(bind_namespaces="none")
-        for triple in reasoning.asserted:
-            data.add(triple)
-        for triple in graphs["inferred"]:
-            data.add(triple)
         ontology = Graph(bind_namespaces="none")  # pySHACL needs a context-aware store
         for triple in graphs["ontology"]:
             ontology.add(triple)
-        return validate_project(data, project.data_shapes, ontology, project.ontology_shapes, base)
+        return validate_project(
+            store,
+            project.data_shapes,
+            ontology,
+            project.ontology_shapes,
+            base,
+            engine=settings.shacl,
+        )
 
     report = _step(timings, "shacl", shacl)
     named = Graph(identifier=URIRef(base + "validation"), bind_namespaces="none")
@@ -318,6 +323,7 @@ def check_project(settings: Settings) -> CheckedDataset:
         named.add(triple)
     report_graph = skolemise(named, base, dict(shapes_ids))
     check_report(report, base)
+    _add_graph(store, graphs["shapes"], base)
 
     names = sorted(graphs)
     sizes = {name: len(g) for name, g in graphs.items()}
