@@ -41,14 +41,7 @@ from diplokg.loading import Project, load_project, new_graph
 from diplokg.namespaces import OA, graph_iri
 from diplokg.provenance import Evidence, check_evidence
 from diplokg.reasoning import Reasoning, compute_inferences
-from diplokg.serialise import (
-    gzip_bytes,
-    namespace_manager,
-    to_nquads,
-    to_ntriples,
-    to_trig,
-    to_turtle,
-)
+from diplokg.serialise import graph_turtle, render_dumps, store_predicates, turtle_prefixes
 from diplokg.skolem import skolemise
 from diplokg.terms import ToOxigraph, ToRdflib
 from diplokg.validation import SEVERITIES, ShaclReport, check_report, validate_project
@@ -375,20 +368,11 @@ def render_files(checked: CheckedDataset) -> dict[str, bytes]:
     Returns:
         File name → content, deterministic for the same inputs.
     """
-    graphs = list(checked.graphs.values())
-    nm = namespace_manager(checked.project.base, [*graphs, checked.report_graph])
-    union = Graph(bind_namespaces="none")
-    for g in graphs:
-        for triple in g:
-            union.add(triple)
-    files = {
-        "diplokg.trig": to_trig(graphs, nm),
-        "diplokg.nq": to_nquads(graphs),
-        "diplokg.ttl": to_turtle(union, nm),
-        "diplokg.nt": to_ntriples(union),
-    }
-    files.update({f"{name}.gz": gzip_bytes(data) for name, data in list(files.items())})
-    files["validation.ttl"] = to_turtle(checked.report_graph, nm)
+    predicates = store_predicates(checked.store)
+    predicates.update(str(p) for p in checked.report_graph.predicates())
+    prefixes = turtle_prefixes(checked.project.base, predicates)
+    files = render_dumps(checked.store, prefixes)
+    files["validation.ttl"] = graph_turtle(checked.report_graph, prefixes)
     return files
 
 
