@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import pytest
@@ -125,7 +126,7 @@ def test_reasoning_does_not_touch_its_input(reasoner: str) -> None:
     assert set(onto) == before
     assert result.asserted == before
     assert (URIRef("http://e.org/x"), RDF.type, URIRef("http://e.org/B")) in result.inferred
-    assert isinstance(result.inferred, set)
+    assert isinstance(result.inferred, AbstractSet)
 
 
 def test_any_iterable_of_triples_is_an_input() -> None:

@@ -26,8 +26,7 @@ members of every class of a disjointness axiom are collected in one scan of
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from itertools import combinations
 
 from rdflib import Literal, URIRef
@@ -35,7 +34,7 @@ from rdflib.term import Node
 
 from diplokg.errors import InconsistencyError
 from diplokg.namespaces import OWL, RDF, shorten
-from diplokg.reasoning import Closure, Reasoning, Triple
+from diplokg.reasoning import Closure, Reasoning
 
 #: owlrl messages that the checks here already report, with the triples.
 _COVERED = (
@@ -103,7 +102,7 @@ class _Checker:
         c = self.closure
         pairs = _pairs(c, OWL.propertyDisjointWith, OWL.AllDisjointProperties, reflexive=True)
         for p1, p2 in sorted(pairs, key=str):
-            for x, y in sorted(set(c.subject_objects(p1)) & set(c.subject_objects(p2)), key=str):
+            for x, y in sorted(c.common(p1, p2), key=str):
                 self.report(
                     f"{shorten(x, self.base)} is linked to {shorten(y, self.base)} by disjoint"
                     f" properties {shorten(p1, self.base)} and {shorten(p2, self.base)}",
@@ -124,12 +123,7 @@ class _Checker:
         c = self.closure
         word = "inverse-functional" if inverse else "functional"
         for p in sorted(c.subjects(RDF.type, kind), key=str):
-            grouped: dict[Node, set[Node]] = defaultdict(set)
-            for s, o in c.subject_objects(p):
-                if inverse:
-                    grouped[o].add(s)
-                else:
-                    grouped[s].add(o)
+            grouped = c.multi_valued(p, inverse)  # a key with one value cannot clash
             seen: set[frozenset[Node]] = set()
             for key in sorted(grouped, key=str):
                 values = sorted(grouped[key], key=str)
@@ -175,7 +169,7 @@ def _pairs(
     return pairs if reflexive else {(a, b) for a, b in pairs if a != b}
 
 
-def _same_as(triples: Iterable[Triple]) -> dict[Node, Node]:
+def _same_as(asserted: Closure) -> dict[Node, Node]:
     """Map every term to a representative of its asserted ``owl:sameAs`` class."""
     parent: dict[Node, Node] = {}
 
@@ -184,9 +178,7 @@ def _same_as(triples: Iterable[Triple]) -> dict[Node, Node]:
             x = parent[x]
         return x
 
-    for a, p, b in triples:
-        if p != OWL.sameAs:
-            continue
+    for a, b in asserted.subject_objects(OWL.sameAs):
         ra, rb = find(a), find(b)
         if ra != rb:
             parent[max(ra, rb, key=str)] = min(ra, rb, key=str)

@@ -87,7 +87,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import owlrl
 import reasonable
@@ -109,6 +111,7 @@ _REFLEXIVE = {RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass, OWL.equi
 _THING_SCHEMA = {RDFS.subClassOf, RDFS.domain, RDFS.range}
 
 Triple = tuple[Node, Node, Node]
+_S = TypeVar("_S")
 
 
 @dataclass(frozen=True)
@@ -188,69 +191,123 @@ def noise_rule(triple: Triple) -> str | None:
 _LOW = 0xFFFFFFFF
 
 
-class Closure:
-    """A set of triples, each term numbered once, grouped by predicate.
+class Terms:
+    """Numbers rdflib terms: each distinct term gets an int once, shared by the sets using it.
 
-    Each predicate's extension is a set of ints ``(subject << 32) | object`` (term
-    ids), a fraction of the memory of an rdflib ``Graph`` or of a set of tuples.
-    Lookups by predicate are direct; by subject or object they scan the
-    predicate's extension once (``members`` answers many classes in one scan).
+    Equal terms are found by value; the object first seen for a term is also found by
+    identity (``id()``), which spares rdflib's Python-level ``Literal.__hash__`` and
+    ``__eq__`` when the input shares its term objects (the loader's converter does).
     """
 
     def __init__(self) -> None:
         """Start empty."""
         self.terms: list[Node] = []
         self.ids: dict[Node, int] = {}
-        self.by_predicate: dict[int, set[int]] = {}
-        self._lists: tuple[dict[int, int], dict[int, int]] | None = None
+        self._by_object: dict[int, int] = {}  # id() of the object in ``terms`` -> its id
 
     def intern(self, term: Node) -> int:
         """Return the id of a term, numbering it if it is new."""
-        found = self.ids.get(term)
+        found = self._by_object.get(id(term))
         if found is None:
-            found = self.ids[term] = len(self.terms)
-            self.terms.append(term)
+            found = self.ids.get(term)
+            if found is None:
+                found = self.ids[term] = len(self.terms)
+                self.terms.append(term)
+                self._by_object[id(term)] = found
         return found
 
-    def add_all(self, triples: Iterable[Triple]) -> dict[int, list[int]]:
-        """Add triples.
+    def get(self, term: Node) -> int | None:
+        """Return the id of a term, or ``None`` if it was never numbered."""
+        found = self._by_object.get(id(term))
+        return self.ids.get(term) if found is None else found
+
+
+class Closure(AbstractSet[Triple]):
+    """A set of triples, each term numbered once, grouped by predicate.
+
+    Each predicate's extension is a set of ints ``(subject << 32) | object`` (term
+    ids), a fraction of the memory of an rdflib ``Graph`` or of a set of tuples, and
+    no rdflib hashing once the terms are numbered. It is a read-only
+    ``collections.abc.Set`` of ``(s, p, o)`` tuples (iteration, ``in``, ``len``,
+    comparison with any set), with the lookups :mod:`diplokg.consistency` needs:
+    by predicate directly, ``rdf:type`` members through an index built once.
+    """
+
+    def __init__(self, terms: Terms | None = None) -> None:
+        """Start empty.
+
+        Args:
+            terms: The numbering to share (sets sharing one compare and copy by id).
+        """
+        self.numbering = Terms() if terms is None else terms
+        self.terms = self.numbering.terms
+        self.by_predicate: dict[int, set[int]] = {}
+        self._members: dict[int, list[int]] | None = None
+        self._lists: tuple[dict[int, int], dict[int, int]] | None = None
+
+    @classmethod
+    def of(cls, triples: Iterable[Triple], terms: Terms | None = None) -> Closure:
+        """Return the set of some triples."""
+        closure = cls(terms)
+        closure.add_all(triples)
+        return closure
+
+    @classmethod
+    def _from_iterable(cls, it: Iterable[_S]) -> AbstractSet[_S]:
+        # Set operators (``a - b``, ``a & b``) return a plain set of tuples.
+        return set(it)
+
+    def copy(self) -> Closure:
+        """Return a copy sharing the term numbering."""
+        out = Closure(self.numbering)
+        out.by_predicate = {p: set(ext) for p, ext in self.by_predicate.items()}
+        return out
+
+    def add_all(self, triples: Iterable[Triple]) -> None:
+        """Add triples (duplicates are ignored).
 
         Args:
             triples: Triples of rdflib terms.
-
-        Returns:
-            The pairs added that were not there yet, by predicate id.
         """
-        ids, terms, by_p = self.ids, self.terms, self.by_predicate
-        added: dict[int, list[int]] = {}
+        intern, by_p = self.numbering.intern, self.by_predicate
+        by_object = self.numbering._by_object
         for s, p, o in triples:
-            si = ids.get(s)
+            si = by_object.get(id(s))
             if si is None:
-                si = ids[s] = len(terms)
-                terms.append(s)
-            pi = ids.get(p)
+                si = intern(s)
+            pi = by_object.get(id(p))
             if pi is None:
-                pi = ids[p] = len(terms)
-                terms.append(p)
-            oi = ids.get(o)
+                pi = intern(p)
+            oi = by_object.get(id(o))
             if oi is None:
-                oi = ids[o] = len(terms)
-                terms.append(o)
+                oi = intern(o)
             ext = by_p.get(pi)
             if ext is None:
                 ext = by_p[pi] = set()
-            key = (si << 32) | oi
+            ext.add((si << 32) | oi)
+        self._members = self._lists = None
+
+    def add_new(self, triples: Iterable[Triple]) -> dict[int, list[int]]:
+        """Add triples and return those that were not there yet, by predicate id."""
+        intern, by_p = self.numbering.intern, self.by_predicate
+        added: dict[int, list[int]] = {}
+        for s, p, o in triples:
+            pi = intern(p)
+            ext = by_p.get(pi)
+            if ext is None:
+                ext = by_p[pi] = set()
+            key = (intern(s) << 32) | intern(o)
             if key not in ext:
                 ext.add(key)
                 added.setdefault(pi, []).append(key)
-        self._lists = None
+        self._members = self._lists = None
         return added
 
     def __contains__(self, triple: object) -> bool:
-        """Whether a triple ``(s, p, o)`` of rdflib terms is in the closure."""
+        """Whether a triple ``(s, p, o)`` of rdflib terms is in the set."""
         if not isinstance(triple, tuple) or len(triple) != 3:
             return False
-        s, p, o = (self.ids.get(t) for t in triple)
+        s, p, o = (self.numbering.get(t) for t in triple)
         if s is None or p is None or o is None:
             return False
         return (s << 32) | o in self.by_predicate.get(p, ())
@@ -268,32 +325,32 @@ class Closure:
                 yield terms[key >> 32], pred, terms[key & _LOW]
 
     def _extension(self, predicate: Node) -> set[int]:
-        p = self.ids.get(predicate)
+        p = self.numbering.get(predicate)
         return set() if p is None else self.by_predicate.get(p, set())
 
     def subject_objects(self, predicate: Node) -> list[tuple[Node, Node]]:
-        """Every ``(s, o)`` such that ``(s, predicate, o)`` is in the closure."""
+        """Every ``(s, o)`` such that ``(s, predicate, o)`` is in the set."""
         terms = self.terms
         return [(terms[k >> 32], terms[k & _LOW]) for k in self._extension(predicate)]
 
     def subjects(self, predicate: Node, obj: Node) -> set[Node]:
-        """Every ``s`` such that ``(s, predicate, obj)`` is in the closure."""
-        o = self.ids.get(obj)
-        if o is None:
-            return set()
+        """Every ``s`` such that ``(s, predicate, obj)`` is in the set."""
+        if predicate == RDF.type:
+            return self.members([obj])[obj]
+        o = self.numbering.get(obj)
         terms = self.terms
         return {terms[k >> 32] for k in self._extension(predicate) if k & _LOW == o}
 
     def objects(self, subject: Node, predicate: Node) -> set[Node]:
-        """Every ``o`` such that ``(subject, predicate, o)`` is in the closure."""
-        s = self.ids.get(subject)
-        if s is None:
-            return set()
+        """Every ``o`` such that ``(subject, predicate, o)`` is in the set."""
+        s = self.numbering.get(subject)
         terms = self.terms
         return {terms[k & _LOW] for k in self._extension(predicate) if k >> 32 == s}
 
     def members(self, classes: Iterable[Node]) -> dict[Node, set[Node]]:
-        """The ``rdf:type`` members of several classes, in one scan.
+        """The ``rdf:type`` members of some classes.
+
+        The first call indexes ``rdf:type`` by class (one scan).
 
         Args:
             classes: The classes.
@@ -301,14 +358,43 @@ class Closure:
         Returns:
             Each class (also those without members) with its members.
         """
-        wanted = {self.ids[c]: c for c in classes if c in self.ids}
-        found: dict[Node, set[Node]] = {c: set() for c in classes}
+        if self._members is None:
+            index: dict[int, list[int]] = defaultdict(list)
+            for key in self._extension(RDF.type):
+                index[key & _LOW].append(key >> 32)
+            self._members = index
+        terms, get = self.terms, self.numbering.get
+        out: dict[Node, set[Node]] = {}
+        for c in classes:
+            i = get(c)
+            out[c] = set() if i is None else {terms[s] for s in self._members.get(i, ())}
+        return out
+
+    def multi_valued(self, predicate: Node, inverse: bool = False) -> dict[Node, set[Node]]:
+        """The subjects with two values or more for a predicate (objects if ``inverse``).
+
+        Args:
+            predicate: The property.
+            inverse: Group the subjects by object instead.
+
+        Returns:
+            Each subject (object) that has several values, with its values.
+        """
+        first: dict[int, int] = {}
+        several: dict[int, set[int]] = {}
+        for k in self._extension(predicate):
+            key, value = (k & _LOW, k >> 32) if inverse else (k >> 32, k & _LOW)
+            seen = first.setdefault(key, value)
+            if seen != value:
+                several.setdefault(key, {seen}).add(value)
         terms = self.terms
-        for key in self._extension(RDF.type):
-            c = wanted.get(key & _LOW)
-            if c is not None:
-                found[c].add(terms[key >> 32])
-        return found
+        return {terms[k]: {terms[v] for v in vs} for k, vs in several.items()}
+
+    def common(self, p1: Node, p2: Node) -> list[tuple[Node, Node]]:
+        """Every ``(s, o)`` linked by both ``p1`` and ``p2``."""
+        terms = self.terms
+        both = self._extension(p1) & self._extension(p2)
+        return [(terms[k >> 32], terms[k & _LOW]) for k in both]
 
     def items(self, head: Node) -> list[Node]:
         """The members of the RDF list starting at ``head`` (as rdflib's ``Graph.items``)."""
@@ -318,7 +404,7 @@ class Closure:
             self._lists = first, rest
         first, rest = self._lists
         out: list[Node] = []
-        node = self.ids.get(head)
+        node = self.numbering.get(head)
         seen: set[int] = set()
         while node is not None and node in first and node not in seen:
             seen.add(node)
@@ -326,24 +412,20 @@ class Closure:
             node = rest.get(node)
         return out
 
-    @classmethod
-    def of(cls, triples: Iterable[Triple]) -> Closure:
-        """Return the closure holding some triples."""
-        closure = cls()
-        closure.add_all(triples)
-        return closure
-
 
 @dataclass
 class Reasoning:
     """The outcome of OWL 2 RL reasoning.
+
+    The three sets of triples share one term numbering; each is a read-only
+    ``collections.abc.Set`` of ``(s, p, o)`` tuples of rdflib terms (:class:`Closure`).
 
     Attributes:
         asserted: The union of the input graphs.
         inferred: The inferences worth publishing (the build names them
             ``{base}graph/inferred``): closure minus ``asserted`` minus noise.
         closure: The full closure (input + every inference), without owlrl's error
-            triples, as the route keeps it (what :mod:`diplokg.consistency` reads).
+            triples (what :mod:`diplokg.consistency` reads).
         errors: owlrl's own inconsistency messages, sorted (the ``rules`` route gives
             those of its T-box run and of literals outside their datatype; the
             others are reported by :mod:`diplokg.consistency` from the closure).
@@ -352,8 +434,8 @@ class Reasoning:
         fallback: Why the chosen route handed the input to owlrl (empty if it did not).
     """
 
-    asserted: set[Triple]
-    inferred: set[Triple]
+    asserted: Closure
+    inferred: Closure
     closure: Closure
     errors: list[str] = field(default_factory=list)
     noise: dict[str, int] = field(default_factory=dict)
@@ -504,20 +586,21 @@ def _take_errors(closure: Graph) -> list[str]:
     return sorted(errors)
 
 
-def _from_graph(asserted: set[Triple], closure: Graph, reasoner: str, why: str) -> Reasoning:
+def _from_graph(asserted: Closure, graph: Graph, reasoner: str, why: str) -> Reasoning:
     """Turn the closure graph of the owlrl or reasonable route into a :class:`Reasoning`."""
-    errors = _take_errors(closure)
-    inferred: set[Triple] = set()
+    errors = _take_errors(graph)
+    closure = Closure.of(graph, asserted.numbering)
+    inferred = Closure(asserted.numbering)
     noise: dict[str, int] = {rule.name: 0 for rule in NOISE_RULES}
-    for triple in closure:
-        if triple in asserted:
-            continue
-        rule = noise_rule(triple)
-        if rule is None:
-            inferred.add(triple)
-        else:
-            noise[rule] += 1
-    return Reasoning(asserted, inferred, Closure.of(closure), errors, noise, reasoner, why)
+    terms = closure.terms
+    for p, ext in closure.by_predicate.items():
+        for k in ext - asserted.by_predicate.get(p, set()):
+            rule = noise_rule((terms[k >> 32], terms[p], terms[k & _LOW]))
+            if rule is None:
+                inferred.by_predicate.setdefault(p, set()).add(k)
+            else:
+                noise[rule] += 1
+    return Reasoning(asserted, inferred, closure, errors, noise, reasoner, why)
 
 
 # --------------------------------------------------------------------------------------------
@@ -617,7 +700,7 @@ def _closed(direct: dict[int, set[int]]) -> dict[int, set[int]]:
 
 def _compile(tbox: Graph, closure: Closure) -> _Rules:
     """Compile the A-box rules from the closed T-box."""
-    i = closure.intern
+    i = closure.numbering.intern
 
     def pairs(p: Node) -> list[tuple[int, int]]:
         return [(i(s), i(o)) for s, o in tbox.subject_objects(p)]
@@ -687,18 +770,22 @@ def _compile(tbox: Graph, closure: Closure) -> _Rules:
     )
 
 
+#: The delta key of ``rdf:type`` pairs already closed under the subclass hierarchy.
+_CLOSED_TYPES = -1
+
+
 def _sinks(
     by_p: dict[int, set[int]], new: dict[int, list[int]]
-) -> Callable[[int], tuple[set[int], list[int]]]:
-    """Return ``sink(q)``: the extension of ``q`` and the list of its new pairs."""
+) -> Callable[[int, int], tuple[set[int], list[int]]]:
+    """Return ``sink(q, bucket)``: the extension of ``q`` and the list of its new pairs."""
 
-    def sink(q: int) -> tuple[set[int], list[int]]:
+    def sink(q: int, bucket: int) -> tuple[set[int], list[int]]:
         ext = by_p.get(q)
         if ext is None:
             ext = by_p[q] = set()
-        out = new.get(q)
+        out = new.get(bucket)
         if out is None:
-            out = new[q] = []
+            out = new[bucket] = []
         return ext, out
 
     return sink
@@ -711,7 +798,8 @@ def _saturate(closure: Closure, rules: _Rules, type_id: int) -> dict[int, list[i
     previous round derived (the first round to every triple). The predicates that
     joins need (transitive ones, chain steps) are indexed by subject and object as
     their triples are handled, before the join, so every pair of joined triples is
-    found by whichever is handled last.
+    found by whichever is handled last. The types that cax-sco, prp-dom and prp-rng
+    derive come with all their superclasses at once, so cax-sco skips them.
 
     Returns:
         The pairs derived, by predicate id.
@@ -721,13 +809,15 @@ def _saturate(closure: Closure, rules: _Rules, type_id: int) -> dict[int, list[i
     out_index: dict[int, dict[int, set[int]]] = {p: defaultdict(set) for p in rules.joined}
     in_index: dict[int, dict[int, set[int]]] = {p: defaultdict(set) for p in rules.joined}
     superclasses, plans = rules.superclasses, rules.plans
-    delta: dict[int, list[int]] = {p: list(ext) for p, ext in by_p.items()}
+    active = set(plans) | {type_id}
+    delta = {p: list(ext) for p, ext in by_p.items() if p in active}
     while delta:
         new: dict[int, list[int]] = {}
         sink = _sinks(by_p, new)
-        for p, keys in delta.items():
-            if p == type_id and superclasses:  # cax-sco, cax-eqc1/2
-                ext, out = sink(type_id)
+        for bucket, keys in delta.items():
+            p = type_id if bucket == _CLOSED_TYPES else bucket
+            if bucket == type_id and superclasses:  # cax-sco, cax-eqc1/2
+                ext, out = sink(type_id, _CLOSED_TYPES)
                 for k in keys:
                     supers = superclasses.get(k & _LOW)
                     if supers:
@@ -741,20 +831,20 @@ def _saturate(closure: Closure, rules: _Rules, type_id: int) -> dict[int, list[i
             if plan is None:
                 continue
             for q in plan.supers:  # prp-spo1, prp-eqp1/2
-                ext, out = sink(q)
+                ext, out = sink(q, q)
                 for k in keys:
                     if k not in ext:
                         ext.add(k)
                         out.append(k)
             for q in plan.inverses + ((p,) if plan.symmetric else ()):  # prp-inv1/2, prp-symp
-                ext, out = sink(q)
+                ext, out = sink(q, q)
                 for k in keys:
                     kk = ((k & _LOW) << 32) | (k >> 32)
                     if kk not in ext:
                         ext.add(kk)
                         out.append(kk)
             if plan.domain or plan.range:  # prp-dom, prp-rng (with cax-sco)
-                ext, out = sink(type_id)
+                ext, out = sink(type_id, _CLOSED_TYPES)
                 for classes, high_of in ((plan.domain, 0), (plan.range, 1)):
                     if not classes:
                         continue
@@ -772,7 +862,7 @@ def _saturate(closure: Closure, rules: _Rules, type_id: int) -> dict[int, list[i
                 outs[k >> 32].add(k & _LOW)
                 ins[k & _LOW].add(k >> 32)
             if plan.transitive:  # prp-trp
-                ext, out = sink(p)
+                ext, out = sink(p, p)
                 for k in keys:
                     s, o = k >> 32, k & _LOW
                     found = [(s << 32) | z for z in outs.get(o, ())]
@@ -782,7 +872,7 @@ def _saturate(closure: Closure, rules: _Rules, type_id: int) -> dict[int, list[i
                             ext.add(kk)
                             out.append(kk)
             for head, chain, position in plan.chains:  # prp-spo2
-                ext, out = sink(head)
+                ext, out = sink(head, head)
                 for k in keys:
                     left = {k >> 32}
                     for step in reversed(chain[:position]):
@@ -806,8 +896,8 @@ def _saturate(closure: Closure, rules: _Rules, type_id: int) -> dict[int, list[i
                                 ext.add(kk)
                                 out.append(kk)
         for q, keys in new.items():
-            derived[q].extend(keys)
-        delta = {q: keys for q, keys in new.items() if keys}
+            derived[type_id if q == _CLOSED_TYPES else q].extend(keys)
+        delta = {q: keys for q, keys in new.items() if keys and (q in active or q < 0)}
     return derived
 
 
@@ -889,7 +979,7 @@ def _tbox(closure: Closure) -> tuple[Graph, dict[int, list[Triple]]]:
 
 def _add_lists(tbox: Graph, lists: dict[int, list[Triple]], closure: Closure) -> int:
     """Add to ``tbox`` the list triples its nodes reach; return how many were added."""
-    ids = closure.ids
+    ids = closure.numbering.ids
     frontier = [ids[n] for t in tbox for n in t if n in ids]
     added, seen = 0, set()
     while frontier:
@@ -905,14 +995,13 @@ def _add_lists(tbox: Graph, lists: dict[int, list[Triple]], closure: Closure) ->
     return added
 
 
-def _rules_reasoning(asserted: set[Triple]) -> Reasoning:
+def _rules_reasoning(asserted: Closure) -> Reasoning:
     """Compute the closure with the ``rules`` route (see the module docstring).
 
     Raises:
         _Fallback: The input uses something the route does not cover.
     """
-    closure = Closure()
-    closure.add_all(asserted)
+    closure = asserted.copy()
     terms = closure.terms
     literal_ids = {i for i, t in enumerate(terms) if isinstance(t, Literal)}
     if any(k >> 32 in literal_ids for ext in closure.by_predicate.values() for k in ext):
@@ -934,21 +1023,21 @@ def _rules_reasoning(asserted: set[Triple]) -> Reasoning:
     if _add_lists(reached, unreached, closure):
         raise _Fallback("the T-box closure reaches a list the asserted T-box does not")
 
-    tbox_added = closure.add_all(tbox)
-    type_id = closure.intern(RDF.type)
+    tbox_added = closure.add_new(tbox)
+    type_id = closure.numbering.intern(RDF.type)
     rules = _compile(tbox, closure)
-    same_as = closure.ids.get(OWL.sameAs)
+    same_as = closure.numbering.get(OWL.sameAs)
     if same_as is not None and same_as in rules.plans:
         raise _Fallback("owl:sameAs has property axioms (eq-ref would apply them to every term)")
 
     # owlrl's one-time datatype rules on the asserted literals and datatype typing.
     literals = [terms[i] for i in literal_ids]
     type_ext = closure.by_predicate.get(type_id, set())
-    dt_ids = {closure.ids[d] for d in _DATATYPES if d in closure.ids}
+    dt_ids = {closure.numbering.ids[d] for d in _DATATYPES if d in closure.numbering.ids}
     typed = [(terms[k >> 32], RDF.type, terms[k & _LOW]) for k in type_ext if k & _LOW in dt_ids]
     typed = [t for t in typed if t in asserted]
     dt_triples, dt_errors = _datatype_triples(literals, typed)
-    seeded = closure.add_all(dt_triples)
+    seeded = closure.add_new(dt_triples)
 
     derived = _saturate(closure, rules, type_id)
     _check_derived(closure, rules, derived, tbox_added, type_id)
@@ -990,7 +1079,7 @@ def _check_derived(
 
 def _published(
     closure: Closure, parts: list[dict[int, list[int]]]
-) -> tuple[set[Triple], dict[str, int]]:
+) -> tuple[Closure, dict[str, int]]:
     """Filter the derived pairs into the published inferences, counting the noise.
 
     Triples with a blank node as predicate are dropped from the closure first, as
@@ -999,19 +1088,19 @@ def _published(
     terms, by_p = closure.terms, closure.by_predicate
     for p in [p for p in by_p if isinstance(terms[p], BNode)]:
         del by_p[p]
-    ids = closure.ids
+    ids = closure.numbering.ids
     same_as, type_id = ids.get(OWL.sameAs), ids.get(RDF.type)
     things = {ids[t] for t in (OWL.Thing, RDFS.Resource) if t in ids}
     reflexive = {ids[t] for t in _REFLEXIVE if t in ids}
     thing_schema = {ids[t] for t in _THING_SCHEMA if t in ids}
     subject_noise: dict[int, str | None] = {}
     noise: dict[str, int] = {rule.name: 0 for rule in NOISE_RULES}
-    inferred: set[Triple] = set()
+    inferred = Closure(closure.numbering)
     for part in parts:
         for p, keys in part.items():
             if p not in by_p:
                 continue
-            pred = terms[p]
+            kept = inferred.by_predicate.setdefault(p, set())
             for k in keys:
                 s, o = k >> 32, k & _LOW
                 rule: str | None = None
@@ -1036,9 +1125,10 @@ def _published(
                         elif p in thing_schema and o in things:
                             rule = "thing-schema"
                 if rule is None:
-                    inferred.add((terms[s], pred, terms[o]))
+                    kept.add(k)
                 else:
                     noise[rule] += 1
+    inferred.by_predicate = {p: ext for p, ext in inferred.by_predicate.items() if ext}
     return inferred, noise
 
 
@@ -1064,9 +1154,7 @@ def compute_inferences(
     del base  # the published graph is named by the build
     if reasoner not in REASONERS:
         raise InputError(f"unknown reasoner {reasoner!r} (choose from {', '.join(REASONERS)})")
-    asserted: set[Triple] = set()
-    for g in graphs:
-        asserted.update(g)
+    asserted = Closure.of(triple for g in graphs for triple in g)
     why = ""
     if reasoner == "rules":
         try:
