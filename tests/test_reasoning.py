@@ -73,7 +73,7 @@ def test_every_rule_has_an_example() -> None:
 
 def test_owlrl_still_adds_what_the_rules_remove(built: BuildResult) -> None:
     # If owlrl stopped adding one kind of noise, its rule would be dead code.
-    # (The build's default reasoner, reasonable, adds less noise: run owlrl here.)
+    # (The build's default reasoner, rules, adds less noise: run owlrl here.)
     noise = compute_inferences([built.checked.reasoning.asserted], BASE, "owlrl").noise
     for name, count in noise.items():
         if name != "owlrl-error":
@@ -178,7 +178,7 @@ def test_unknown_reasoner_is_an_input_error() -> None:
 
 
 def test_the_build_uses_the_configured_reasoner(built: BuildResult) -> None:
-    assert built.checked.reasoning.reasoner == Settings().reasoner == "reasonable"
+    assert built.checked.reasoning.reasoner == Settings().reasoner == "rules"
 
 
 FAST = ["reasonable", "rules"]

@@ -51,8 +51,9 @@ class Settings:
         Path("dist"), "Output directory of the build (relative paths are under the root)."
     )
     reasoner: str = setting(
-        "reasonable",
-        "OWL 2 RL reasoner of the build: reasonable (fast, same output) or owlrl (the reference).",
+        "rules",
+        "OWL 2 RL reasoner of the build: rules (owlrl on the schema, compiled rules on the"
+        " data; same output), owlrl (the reference) or reasonable.",
     )
     shacl: str = setting(
         "oxigraph",
