@@ -477,9 +477,9 @@ def _source_literals(store: ox.Store, source: Graph) -> dict[str, Node]:
         {
             o
             for o in source.objects()
-            if isinstance(o, Literal) and o.datatype not in (None, XSD.string)
+            if isinstance(o, Literal) and (o.language or o.datatype not in (None, XSD.string))
         },
-        key=str,
+        key=lambda o: (str(o), str(o.language), str(o.datatype)),
     )
     if not typed:
         return {}
@@ -566,6 +566,7 @@ class Result:
         messages: The result messages.
         constraint: ``sh:sourceConstraint`` (a SPARQL constraint's node), if any.
         details: Nested results (``sh:detail``, for ``sh:node``).
+        lazy: Writes the default message (pySHACL's wording) when there is no other.
     """
 
     focus: str
@@ -576,6 +577,13 @@ class Result:
     messages: tuple[Literal, ...]
     constraint: Node | None = None
     details: tuple[Result, ...] = ()
+    lazy: Callable[[], str] | None = None
+
+    def texts(self) -> tuple[Literal, ...]:
+        """The messages, with the component's default one when the shape has none."""
+        if not self.messages and self.lazy is not None:
+            return (Literal(self.lazy()),)
+        return self.messages
 
 
 def _declared_shapes(g: Graph) -> tuple[set[Node], dict[Node, Node]]:
@@ -1044,9 +1052,10 @@ class Validator:
     ) -> Result:
         """A result of a shape, with its messages or the component's default one."""
         messages: tuple[Literal, ...] = tuple(shape.messages)
-        if not messages and generic is not None:
-            messages = (Literal(generic()),)
-        return Result(focus, shape, _sh(component), value, shape.path, messages, details=details)
+        lazy = generic if not messages else None  # written only if the result is reported
+        return Result(
+            focus, shape, _sh(component), value, shape.path, messages, details=details, lazy=lazy
+        )
 
     def shape_text(self, node: Node) -> str:
         """The text pySHACL gives a node of the shapes graph in its default messages."""
@@ -1204,7 +1213,7 @@ class Validator:
             vg.add((node, _sh("resultPath"), self._shapes_node(vg, r.path, cloned)))
         if r.constraint is not None:
             vg.add((node, _sh("sourceConstraint"), self._shapes_node(vg, r.constraint, cloned)))
-        for m in r.messages:
+        for m in r.texts():
             vg.add((node, _sh("resultMessage"), m))
         for d in r.details:
             vg.add((node, _sh("detail"), self._write(vg, d, cloned)))
@@ -1621,14 +1630,16 @@ def _all_values(values: _Values) -> set[str]:
 def _logical(v: Validator, shape: Shape, values: _Values, out: list[Result], which: str) -> None:
     component = which[0].upper() + which[1:] + "ConstraintComponent"
     nodes = _all_values(values)
-    for lst in shape.params[_sh(which)]:
+    lists = shape.params[_sh(which)]
+    texts = [" , ".join(v.shape_text(m) for m in Collection(v.g, lst)) for lst in lists]
+    list_text = texts[0] if len(texts) < 2 else " and ".join(f"({t})" for t in texts)
+    for lst in lists:
         members = list(Collection(v.g, lst))
         if which in ("and", "or"):
             members = list(dict.fromkeys(members))
         if not members:
             raise ShaclError(f"shape {shape.node}: sh:{which} needs a non-empty list")
         verdicts = [v.conforming(m, nodes) for m in members]
-        list_text = v.shape_text(lst)
         words = {
             "and": "must conform to all shapes in",
             "or": "must conform to one or more shapes in",
@@ -1681,7 +1692,7 @@ def _check_not(v: Validator, shape: Shape, values: _Values, out: list[Result]) -
                         shown = v.data.stringify(value)
                         if len(nots) == 1:
                             return f"Node {shown} must not conform to shape {v.shape_text(nots[0])}"
-                        listed = ", ".join(v.shape_text(n) for n in nots)
+                        listed = " , ".join(v.shape_text(n) for n in nots)
                         return f"Node {shown} must not conform to any shapes in {listed}"
 
                     out.append(v.result(shape, "NotConstraintComponent", f, value, text))
@@ -1741,7 +1752,7 @@ def _check_qualified(v: Validator, shape: Shape, values: _Values, out: list[Resu
         isinstance(d, Literal) and d.value is True
         for d in shape.params.get(_sh("qualifiedValueShapesDisjoint"), [])
     )
-    value_shapes = list(dict.fromkeys(shape.params[_sh("qualifiedValueShape")]))
+    value_shapes = set(v.g.objects(shape.node, _sh("qualifiedValueShape")))
     nodes = _all_values(values)
     if not disjoint and not nodes and (low is None or low < 1):
         return
@@ -1776,7 +1787,7 @@ def _check_qualified(v: Validator, shape: Shape, values: _Values, out: list[Resu
 
 
 def _check_has_value(v: Validator, shape: Shape, values: _Values, out: list[Result]) -> None:
-    wanted = list(dict.fromkeys(shape.params[_sh("hasValue")]))
+    wanted = set(v.g.objects(shape.node, _sh("hasValue")))  # in pySHACL's order
     the_set = [v.shape_text(s) for s in wanted]
     for hv in wanted:
         key = v.data.key(hv)
@@ -1797,7 +1808,9 @@ def _check_in(v: Validator, shape: Shape, values: _Values, out: list[Result]) ->
     lists = shape.params[_sh("in")]
     if len(lists) != 1:
         raise ShaclError(f"shape {shape.node}: exactly one sh:in")
-    members = list(dict.fromkeys(Collection(v.g, lists[0])))
+    members: set[Node] = set()  # pySHACL lists them in the order of its set
+    for m in Collection(v.g, lists[0]):
+        members.add(m)
     keys = {v.data.key(m) for m in members}
     shown = [v.shape_text(m) for m in members]
     _each_value(
