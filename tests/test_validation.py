@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal
 
 from diplokg.build import BuildResult
 from diplokg.errors import InputError, ValidationFailed
 from diplokg.namespaces import DKG, ID, SH
+from diplokg.shacl import store_from_graph
 from diplokg.validation import (
+    ENGINES,
     ShaclReport,
     check_report,
     format_report,
@@ -136,3 +139,79 @@ def test_sparql_constraints_run(built: BuildResult) -> None:
     [violation] = report.by_severity("Violation")
     assert violation.message == "An event needs a dkg:date."
     assert violation.shape_name == "shapes:EventDateShape"
+
+
+# --------------------------------------------------------------------------- engines
+
+
+def _rows(report: ShaclReport) -> list[tuple[object, ...]]:
+    return sorted(
+        (r.graph, r.severity, str(r.focus), str(r.path), str(r.value), r.message, r.shape_name)
+        for r in report.results
+    )
+
+
+def test_both_engines_give_the_same_report() -> None:
+    data, shapes = graphs()
+    fast = validate_project(data, shapes, data, shapes, BASE, engine="oxigraph")
+    reference = validate_project(data, shapes, data, shapes, BASE, engine="pyshacl")
+    assert _rows(fast) == _rows(reference)
+    assert fast.engines == {"data": "oxigraph", "ontology": "oxigraph"}
+    assert reference.engines == {"data": "pyshacl", "ontology": "pyshacl"}
+    assert len(list(fast.graph.objects(None, SH.result))) == len(fast.results) == 10
+
+
+def test_the_data_may_be_a_store_of_named_graphs(built: BuildResult) -> None:
+    checked = built.checked
+    store = ox.Store()
+    for name, graph in [
+        ("asserted", checked.reasoning.asserted),
+        ("inferred", checked.graphs["inferred"]),
+    ]:
+        store.extend(
+            ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(BASE + "graph/" + name))
+            for q in store_from_graph(graph)
+        )
+    found = []
+    for engine in ENGINES:
+        report = validate_project(
+            store, checked.project.data_shapes, Graph(), Graph(), BASE, engine
+        )
+        [warning] = report.by_severity("Warning")
+        assert warning.focus == ID["rivaria"]
+        found.append(_rows(report))
+    assert found[0] == found[1]
+
+
+def test_an_unknown_engine_is_an_input_error() -> None:
+    data, shapes = graphs()
+    with pytest.raises(InputError, match="unknown SHACL engine 'jena'"):
+        validate_project(data, shapes, Graph(), Graph(), BASE, engine="jena")
+
+
+def test_shapes_the_oxigraph_engine_does_not_implement_go_to_pyshacl() -> None:
+    data, shapes = graphs()
+    shapes.parse(
+        data="""@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+        <https://w3id.org/diplokg/shapes#Closed> a sh:NodeShape ; sh:targetClass ex:Thing ;
+            sh:closed true ; sh:ignoredProperties ( rdf:type ) ;
+            sh:property [ sh:path ex:other ] .""",
+        format="turtle",
+    )
+    report = validate_project(data, shapes, Graph(), Graph(), BASE)
+    assert report.engines["data"].startswith(
+        "pyshacl (the oxigraph engine does not implement sh:closed"
+    )
+    assert any(r.component == SH.ClosedConstraintComponent for r in report.results)
+
+
+def test_malformed_sparql_with_the_oxigraph_engine_names_the_shape() -> None:
+    shapes = Graph().parse(
+        data="""@prefix sh: <http://www.w3.org/ns/shacl#> .
+        <http://example.org/S> a sh:NodeShape ; sh:targetNode <http://example.org/a> ;
+            sh:sparql [ sh:select "SELECT $this WHERE { nonsense" ] .""",
+        format="turtle",
+    )
+    with pytest.raises(InputError, match=r"cannot be used: shape http://example\.org/S: malformed"):
+        validate_graph(Graph(), shapes, "data", engine="oxigraph")
