@@ -190,6 +190,13 @@ def test_dumps_are_deterministic() -> None:
         assert gzip.decompress(one[name + ".gz"]) == one[name]
 
 
+@pytest.mark.parametrize("lines_per_range", [1, 2, 3, 7])
+def test_sorting_by_ranges_changes_nothing(lines_per_range: int) -> None:
+    store = tricky_store()
+    pre = prefixes(store)
+    assert render_dumps(store, pre, lines_per_range=lines_per_range) == render_dumps(store, pre)
+
+
 def test_empty_store() -> None:
     store = ox.Store()
     pre = prefixes(store)

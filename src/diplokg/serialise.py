@@ -11,27 +11,34 @@ named graph (blank nodes skolemised first: their labels are not stable):
   (https://www.w3.org/TR/trig/) of the named graphs, graphs sorted by name:
   Oxigraph's writer fed with the statements in that sorted order, so subjects come
   sorted and grouped, then predicates and objects sorted, under the prefixes of
-  :func:`turtle_prefixes` shared by every file;
+  :func:`turtle_prefixes`, declared in the same order by every file;
 - gzip with a zero timestamp and no file name.
 
-Each graph is dumped by Oxigraph and sorted as lines of bytes; the sorted lines are
-parsed back (no validation: they were just written) to feed the Turtle and TriG
-writers, so no statement goes through rdflib. :func:`render_dumps` writes the
-eight files together, sharing that work and compressing in a thread (zlib
-releases the GIL) while the next file is written.
+Each graph is dumped by Oxigraph as N-Triples and its lines sorted as bytes. The
+sorted graphs are cut at the same keys into ranges of about
+:data:`LINES_PER_RANGE` lines, so the N-Quads and the N-Triples are sorted a range
+at a time: what is held besides the finished files stays small. The sorted lines
+are parsed back (without validation: Oxigraph just wrote them) to feed Oxigraph's
+Turtle and TriG writers, so no statement goes through rdflib. :func:`render_dumps`
+writes the eight files together, sharing that work and compressing each file in
+a thread (zlib releases the GIL) while the next one is written.
 
 The rdflib-based :func:`to_ntriples`, :func:`to_nquads`, :func:`namespace_manager`,
-:func:`to_turtle` and :func:`to_trig` serialise :class:`rdflib.Graph` objects the
-same way, for small graphs and callers that hold no store.
+:func:`to_turtle` and :func:`to_trig` serialise :class:`rdflib.Graph` objects, for
+callers that hold no store.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 import itertools
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 
 from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, Triple, parse, serialize
 from rdflib import Graph
@@ -42,20 +49,25 @@ from diplokg.namespaces import prefixes_for
 #: gzip level of the dumps: see :func:`gzip_bytes`.
 GZIP_LEVEL = 6
 
-#: The file names :func:`render_dumps` writes, without the ``.gz`` copies.
+#: The file names :func:`render_dumps` writes, without their ``.gz`` copies.
 DUMPS = ("diplokg.trig", "diplokg.nq", "diplokg.nt", "diplokg.ttl")
 
+#: About how many lines the N-Quads and N-Triples are sorted at a time.
+LINES_PER_RANGE = 1 << 15
+
+# Every this many lines of each sorted graph is a candidate key to cut ranges at.
+_SAMPLE_EVERY = 1024
 _END = b" .\n"
 # IRIs ending in a dot, in N-Triples.
 _DOTTED = re.compile(rb"<([^<>\"{}|^`\\\x00-\x20]*\.)>")
-# Sorted N-Quads are turned into N-Triples this many bytes at a time.
-_CHUNK = 1 << 25
+
+GraphName = NamedNode | BlankNode
 
 
 # --- Store-based dumps -------------------------------------------------------
 
 
-def graph_names(store: Store) -> list[NamedNode | BlankNode]:
+def graph_names(store: Store) -> list[GraphName]:
     """Return the names of a store's named graphs, sorted.
 
     Args:
@@ -67,21 +79,22 @@ def graph_names(store: Store) -> list[NamedNode | BlankNode]:
     return sorted(store.named_graphs(), key=lambda g: (isinstance(g, BlankNode), g.value))
 
 
-def _sort_lines(data: bytes) -> bytes:
-    """Sort the newline-terminated lines of ``data``."""
+def _lines(data: bytes) -> list[bytes]:
+    """The lines of newline-terminated ``data``, without their newline."""
     lines = data.split(b"\n")
     lines.pop()  # after the last newline
-    lines.sort()
+    return lines
+
+
+def _text(lines: list[bytes]) -> bytes:
+    """Newline-terminated lines (``lines`` gets an empty last item)."""
+    if not lines:
+        return b""
     lines.append(b"")
     return b"\n".join(lines)
 
 
-def _graph_ntriples(store: Store, graph: NamedNode | BlankNode) -> bytes:
-    """One named graph as sorted N-Triples (a store holds no duplicates)."""
-    return _sort_lines(store.dump(format=RdfFormat.N_TRIPLES, from_graph=graph) or b"")
-
-
-def _in_graph(ntriples: bytes, graph: NamedNode | BlankNode) -> bytes:
+def _in_graph(ntriples: bytes, graph: GraphName) -> bytes:
     r"""Turn N-Triples into N-Quads in ``graph``.
 
     A raw newline only ends a line (literals escape theirs), so ``" .\n"`` is found
@@ -90,44 +103,108 @@ def _in_graph(ntriples: bytes, graph: NamedNode | BlankNode) -> bytes:
     return ntriples.replace(_END, f" {graph}{_END.decode()}".encode())
 
 
-def _graphs(store: Store) -> Iterator[tuple[NamedNode | BlankNode, bytes]]:
-    for graph in graph_names(store):
-        yield graph, _graph_ntriples(store, graph)
+@dataclass
+class SortedGraphs:
+    """The named graphs of a store as sorted N-Triples, cut into ranges of lines.
 
+    Every graph is cut at the same keys, so range ``k`` of every graph holds the
+    lines between the same two keys, and all the copies of a triple fall in the
+    same range.
 
-def _nquads(graphs: Iterable[tuple[NamedNode | BlankNode, bytes]]) -> bytes:
-    lines: list[bytes] = []
-    for graph, ntriples in graphs:
-        lines += _in_graph(ntriples, graph).split(b"\n")
-        lines.pop()
-    if not lines:
-        return b""
-    lines.sort()
-    lines.append(b"")
-    return b"\n".join(lines)
-
-
-def _strip_graphs(nquads: bytes) -> bytes:
-    """The N-Triples of sorted N-Quads: graph names dropped, duplicates removed.
-
-    Sorting ``s p o g .`` lines sorts them by ``s p o`` first (a term never ends
-    where a longer one of the same kind goes on with a space), so the result is
-    sorted and the copies of a triple from several graphs are adjacent.
+    Attributes:
+        names: The graph names, sorted (:func:`graph_names`).
+        texts: The sorted N-Triples of each graph (newline-terminated).
+        cuts: Where each graph's ranges start and end: range ``k`` of graph ``i`` is
+            ``texts[i][cuts[i * (n + 1) + k] : cuts[i * (n + 1) + k + 1]]`` for ``n``
+            ranges.
     """
-    out: list[bytes] = []
-    previous = b""
-    start = 0
-    while start < len(nquads):
-        end = nquads.find(b"\n", min(start + _CHUNK, len(nquads)) - 1) + 1 or len(nquads)
-        lines = [line[: line.rindex(b" ", 0, -2)] for line in nquads[start:end].split(b"\n")[:-1]]
-        unique = list(dict.fromkeys(lines))
-        if unique and unique[0] == previous:
-            del unique[0]
-        if unique:
-            out.append(b" .\n".join(unique) + b" .\n")
-            previous = unique[-1]
-        start = end
-    return b"".join(out)
+
+    names: list[GraphName]
+    texts: list[bytes]
+    cuts: array[int]
+
+    @classmethod
+    def of(cls, store: Store, lines_per_range: int = LINES_PER_RANGE) -> SortedGraphs:
+        """Dump and sort every named graph of a store (its default graph is left out).
+
+        Args:
+            store: The store.
+            lines_per_range: About how many lines a range holds, all graphs together.
+
+        Returns:
+            The sorted graphs.
+        """
+        # Only the texts and one buffer of sample lines outlive each graph's line
+        # list: nothing small is left behind to keep freed memory from the system.
+        names = graph_names(store)
+        texts: list[bytes] = []
+        sample = bytearray()
+        count = 0
+        for name in names:
+            lines = _lines(store.dump(format=RdfFormat.N_TRIPLES, from_graph=name) or b"")
+            lines.sort()  # a store holds no duplicates
+            count += len(lines)
+            sample += _text(lines[::_SAMPLE_EVERY])
+            texts.append(_text(lines))
+            del lines
+        samples = sorted(_lines(bytes(sample)))
+        parts = max(1, count // max(1, lines_per_range))
+        keys = [samples[len(samples) * k // parts] for k in range(1, parts)] if samples else []
+        del sample, samples
+        cuts = array("Q", bytes(8 * len(texts) * (len(keys) + 2)))
+        at = 0
+        for text in texts:
+            lines = _lines(text)
+            starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
+            for index in (0, *(bisect_left(lines, key) for key in keys), len(lines)):
+                cuts[at] = starts[index]
+                at += 1
+            del lines, starts
+        return cls(names, texts, cuts)
+
+    def ranges(self) -> int:
+        """Return how many ranges each graph is cut into."""
+        return len(self.cuts) // len(self.texts) - 1 if self.texts else 0
+
+    def range(self, graph: int, k: int) -> bytes:
+        """Return range ``k`` of graph number ``graph``: sorted, newline-terminated lines."""
+        at = graph * (self.ranges() + 1) + k
+        return self.texts[graph][self.cuts[at] : self.cuts[at + 1]]
+
+    def trig(self, prefixes: dict[str, str]) -> bytes:
+        """Write the graphs as TriG (:func:`store_trig`)."""
+        quads: Iterator[Quad] = itertools.chain.from_iterable(
+            parse(_in_graph(text, name), RdfFormat.N_QUADS, lenient=True)
+            for name, text in zip(self.names, self.texts, strict=True)
+        )
+        written = serialize(quads, format=RdfFormat.TRIG, prefixes=prefixes) or b""
+        return _finish(written, self.texts, prefixes)
+
+    def quads_and_triples(self) -> tuple[bytes, bytes]:
+        """Write the N-Quads of the graphs and the N-Triples of their union.
+
+        Returns:
+            The N-Quads (:func:`store_nquads`) and the N-Triples (:func:`store_ntriples`).
+        """
+        nquads, ntriples = io.BytesIO(), io.BytesIO()
+        for k in range(self.ranges()):
+            quads: list[bytes] = []
+            triples: list[bytes] = []
+            for i, name in enumerate(self.names):
+                text = self.range(i, k)
+                if text:
+                    triples += _lines(text)
+                    quads += _lines(_in_graph(text, name))
+            # Sorting "s p o g ." lines sorts them by "s p o" first (no term is a
+            # prefix of another followed by a space), and the ranges are cut on
+            # "s p o", so the sorted ranges end to end are sorted.
+            quads.sort()
+            nquads.write(_text(quads))
+            del quads
+            triples.sort()
+            ntriples.write(_text(list(dict.fromkeys(triples))))
+            del triples
+        return nquads.getvalue(), ntriples.getvalue()
 
 
 def _header(prefixes: dict[str, str]) -> bytes:
@@ -144,16 +221,17 @@ def _finish(written: bytes, sources: Iterable[bytes], prefixes: dict[str, str]) 
     """
     if not written:
         return b""
-    body = written
-    while body.startswith(b"@prefix "):
-        body = body[body.index(b"\n") + 1 :]
+    start = 0
+    while written.startswith(b"@prefix ", start):
+        start = written.index(b"\n", start) + 1
+    body = memoryview(written)[start:]
     dotted = {iri for text in sources if b".>" in text for iri in _DOTTED.findall(text)}
     for iri in sorted(dotted):
         name = _written_as(iri.decode(), prefixes)
         if not name.startswith("<"):
             term = re.compile(rb"(?<=\s)" + re.escape(name.encode()) + rb"(?=\s)")
-            body = term.sub(b"<" + iri.replace(b"\\", b"\\\\") + b">", body)
-    return _header(prefixes) + body
+            body = memoryview(term.sub(b"<" + iri.replace(b"\\", b"\\\\") + b">", body))
+    return b"".join([_header(prefixes), body])
 
 
 def _written_as(iri: str, prefixes: dict[str, str]) -> str:
@@ -169,15 +247,6 @@ def _turtle(ntriples: bytes, prefixes: dict[str, str]) -> bytes:
     return _finish(written, [ntriples], prefixes)
 
 
-def _trig(graphs: Sequence[tuple[NamedNode | BlankNode, bytes]], prefixes: dict[str, str]) -> bytes:
-    quads: Iterator[Quad] = itertools.chain.from_iterable(
-        parse(_in_graph(ntriples, graph), RdfFormat.N_QUADS, lenient=True)
-        for graph, ntriples in graphs
-    )
-    written = serialize(quads, format=RdfFormat.TRIG, prefixes=prefixes) or b""
-    return _finish(written, (ntriples for _, ntriples in graphs), prefixes)
-
-
 def store_nquads(store: Store) -> bytes:
     """Serialise the named graphs of a store as sorted N-Quads.
 
@@ -187,7 +256,7 @@ def store_nquads(store: Store) -> bytes:
     Returns:
         UTF-8 bytes, one quad a line, sorted, no duplicates.
     """
-    return _nquads(_graphs(store))
+    return SortedGraphs.of(store).quads_and_triples()[0]
 
 
 def store_ntriples(store: Store) -> bytes:
@@ -199,7 +268,7 @@ def store_ntriples(store: Store) -> bytes:
     Returns:
         UTF-8 bytes, one triple a line, sorted, no duplicates.
     """
-    return _strip_graphs(store_nquads(store))
+    return SortedGraphs.of(store).quads_and_triples()[1]
 
 
 def store_turtle(store: Store, prefixes: dict[str, str]) -> bytes:
@@ -226,7 +295,7 @@ def store_trig(store: Store, prefixes: dict[str, str]) -> bytes:
     Returns:
         UTF-8 bytes: the prefixes, then each graph as in :func:`store_turtle`.
     """
-    return _trig(list(_graphs(store)), prefixes)
+    return SortedGraphs.of(store).trig(prefixes)
 
 
 def store_predicates(store: Store) -> set[str]:
@@ -288,7 +357,7 @@ def graph_turtle(graph: Graph, prefixes: dict[str, str]) -> bytes:
     """
     data = graph.serialize(format="nt", encoding="utf-8")
     canonical = serialize(parse(data, RdfFormat.N_TRIPLES), format=RdfFormat.N_TRIPLES) or b""
-    return _turtle(_sort_lines(canonical), prefixes)
+    return _turtle(_text(sorted(set(_lines(canonical)))), prefixes)
 
 
 def gzip_bytes(data: bytes, level: int = GZIP_LEVEL) -> bytes:
@@ -308,7 +377,10 @@ def gzip_bytes(data: bytes, level: int = GZIP_LEVEL) -> bytes:
 
 
 def render_dumps(
-    store: Store, prefixes: dict[str, str], level: int = GZIP_LEVEL
+    store: Store,
+    prefixes: dict[str, str],
+    level: int = GZIP_LEVEL,
+    lines_per_range: int = LINES_PER_RANGE,
 ) -> dict[str, bytes]:
     """Write the dumps of a store: TriG, N-Quads, N-Triples, Turtle and their gzip.
 
@@ -319,6 +391,7 @@ def render_dumps(
         store: The store, without blank nodes; its default graph is left out.
         prefixes: Prefix → namespace (:func:`turtle_prefixes`).
         level: The gzip level (:func:`gzip_bytes`).
+        lines_per_range: About how many lines are sorted at a time (:class:`SortedGraphs`).
 
     Returns:
         File name → content: the :data:`DUMPS` and the ``.gz`` of each.
@@ -327,27 +400,19 @@ def render_dumps(
     packed: dict[str, Future[bytes]] = {}
     with ThreadPoolExecutor(max_workers=1) as pool:
 
-        def done(name: str, make: Callable[[], bytes]) -> bytes:
-            data = files[name] = make()
+        def done(name: str, data: bytes) -> None:
+            files[name] = data
             packed[name + ".gz"] = pool.submit(gzip_bytes, data, level)
-            return data
 
-        graphs = list(_graphs(store))
-        done("diplokg.trig", lambda: _trig(graphs, prefixes))
-        nquads = done("diplokg.nq", lambda: _nquads(_drain(graphs)))
-        ntriples = done("diplokg.nt", lambda: _strip_graphs(nquads))
-        done("diplokg.ttl", lambda: _turtle(ntriples, prefixes))
+        graphs = SortedGraphs.of(store, lines_per_range)
+        done("diplokg.trig", graphs.trig(prefixes))
+        nquads, ntriples = graphs.quads_and_triples()
+        del graphs  # the sorted texts, before the Turtle
+        done("diplokg.nq", nquads)
+        done("diplokg.nt", ntriples)
+        done("diplokg.ttl", _turtle(ntriples, prefixes))
         files.update({name: future.result() for name, future in packed.items()})
     return files
-
-
-def _drain(
-    items: list[tuple[NamedNode | BlankNode, bytes]],
-) -> Iterator[tuple[NamedNode | BlankNode, bytes]]:
-    """Yield the items of a list, emptying it, so each is freed once used."""
-    items.reverse()
-    while items:
-        yield items.pop()
 
 
 # --- rdflib graphs -----------------------------------------------------------
