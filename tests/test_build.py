@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import gc
+
 import hashlib
 import json
 import os
@@ -11,7 +13,7 @@ from pathlib import Path
 import pytest
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 
-from diplokg.build import MANIFEST, BuildResult, build, write_dist
+from diplokg.build import MANIFEST, BuildResult, build, check_project, write_dist
 from diplokg.config import Settings
 from diplokg.errors import (
     FileSyntaxError,
@@ -240,3 +242,16 @@ def test_real_project_builds(tmp_path: Path) -> None:
     assert result.checked.report.conforms
     assert len(result.checked.evidence) > 0
     assert len(result.checked.graphs["inferred"]) > 0
+
+
+def test_the_garbage_collector_is_restored_after_a_build(built_copy: Path) -> None:
+    assert gc.isenabled()
+    _fails(built_copy, ProvenanceError, "bad-quote.ttl", "data/facts/tiny-news.ttl")
+    assert gc.isenabled()  # paused during the build, restored even when it fails
+    gc.disable()
+    try:
+        with pytest.raises(ProvenanceError):
+            check_project(settings_for(built_copy))
+        assert not gc.isenabled()  # a caller that paused it finds it paused
+    finally:
+        gc.enable()

@@ -14,6 +14,7 @@ byte-identical for the same inputs.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -159,6 +160,24 @@ def _timed(timings: dict[str, float], step: str) -> Iterator[None]:
         timings[step] = round(time.perf_counter() - start, 3)
 
 
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the duration of a build.
+
+    A build allocates millions of small objects (terms, triples) that live until it
+    ends; each full collection walks all of them, so the collector's cost grows with
+    the square of the data: at a million triples it took half the build's time. The
+    build makes almost no reference cycles, and reference counting frees the rest.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _step(timings: dict[str, float], step: str, fn: Callable[[], T]) -> T:
     with _timed(timings, step):
         return fn()
@@ -265,6 +284,12 @@ def check_project(settings: Settings) -> CheckedDataset:
         InconsistencyError: The OWL 2 RL closure is inconsistent (exit 1).
         ValidationFailed: A SHACL violation (exit 1).
     """
+    with _no_cyclic_gc():
+        return _check_project(settings)
+
+
+def _check_project(settings: Settings) -> CheckedDataset:
+    """The checks of :func:`check_project`, with the collector as the caller left it."""
     timings: dict[str, float] = {}
     base = settings.base
     cache = source_cache(settings)
@@ -470,10 +495,11 @@ def build(settings: Settings, now: datetime | None = None) -> BuildResult:
         DiploKGError: Any failed check (see :func:`check_project`); ``dist/`` is
             then left exactly as it was.
     """
-    checked = check_project(settings)
-    with _timed(checked.timings, "write"):
-        files = render_files(checked)
-        manifest = make_manifest(checked, files, now)
-        files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
-        write_dist(files, settings.dist_dir)
+    with _no_cyclic_gc():
+        checked = _check_project(settings)
+        with _timed(checked.timings, "write"):
+            files = render_files(checked)
+            manifest = make_manifest(checked, files, now)
+            files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+            write_dist(files, settings.dist_dir)
     return BuildResult(settings.dist_dir, checked, manifest)
