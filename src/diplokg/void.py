@@ -103,12 +103,11 @@ def dataset_statistics(store: ox.Store, names: list[str], base: str) -> DatasetS
     union = {"default_graph": graphs}
     distinct = "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }"
 
-    (row,) = rows(f"SELECT (COUNT(*) AS ?n) WHERE {{ {distinct} }}", **union)
-    stats.triples = _count(row["n"])
     for row in rows("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c", **union):
         stats.classes[to_rdflib(row["c"])] = _count(row["n"])
     for row in rows(f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {distinct} }} GROUP BY ?p", **union):
         stats.properties[to_rdflib(row["p"])] = _count(row["n"])
+    stats.triples = sum(stats.properties.values())  # each triple has one predicate
     id_space = json.dumps(str(project_namespaces(base).id))
     (row,) = rows(
         "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {"
