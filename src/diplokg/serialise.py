@@ -16,7 +16,7 @@ named graph (blank nodes skolemised first: their labels are not stable):
 
 Each graph is dumped by Oxigraph as N-Triples and its lines sorted as bytes. The
 sorted graphs are cut at the same keys into ranges of about
-:data:`LINES_PER_RANGE` lines, so the N-Quads and the N-Triples are sorted a range
+:data:`BYTES_PER_RANGE` bytes, so the N-Quads and the N-Triples are sorted a range
 at a time: what is held besides the finished files stays small. The sorted lines
 are parsed back (without validation: Oxigraph just wrote them) to feed Oxigraph's
 Turtle and TriG writers, so no statement goes through rdflib. :func:`render_dumps`
@@ -34,9 +34,10 @@ import gzip
 import io
 import itertools
 import re
+import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -52,11 +53,11 @@ GZIP_LEVEL = 6
 #: The file names :func:`render_dumps` writes, without their ``.gz`` copies.
 DUMPS = ("diplokg.trig", "diplokg.nq", "diplokg.nt", "diplokg.ttl")
 
-#: About how many lines the N-Quads and N-Triples are sorted at a time.
-LINES_PER_RANGE = 1 << 15
+#: About how many bytes of N-Triples are sorted at a time (see :class:`SortedGraphs`).
+BYTES_PER_RANGE = 1 << 23
 
 # Every this many lines of each sorted graph is a candidate key to cut ranges at.
-_SAMPLE_EVERY = 1024
+_SAMPLE_EVERY = 64
 _END = b" .\n"
 # IRIs ending in a dot, in N-Triples.
 _DOTTED = re.compile(rb"<([^<>\"{}|^`\\\x00-\x20]*\.)>")
@@ -103,85 +104,117 @@ def _in_graph(ntriples: bytes, graph: GraphName) -> bytes:
     return ntriples.replace(_END, f" {graph}{_END.decode()}".encode())
 
 
+def _ignore(_: bytes) -> None:
+    """Do nothing with a piece of a dump."""
+
+
 @dataclass
 class SortedGraphs:
     """The named graphs of a store as sorted N-Triples, cut into ranges of lines.
 
     Every graph is cut at the same keys, so range ``k`` of every graph holds the
     lines between the same two keys, and all the copies of a triple fall in the
-    same range.
+    same range. The graphs are held end to end in one buffer, which goes back to
+    the system whole once freed (thousands of small texts would leave holes).
 
     Attributes:
         names: The graph names, sorted (:func:`graph_names`).
-        texts: The sorted N-Triples of each graph (newline-terminated).
-        cuts: Where each graph's ranges start and end: range ``k`` of graph ``i`` is
-            ``texts[i][cuts[i * (n + 1) + k] : cuts[i * (n + 1) + k + 1]]`` for ``n``
-            ranges.
+        data: The sorted N-Triples of each graph (newline-terminated), end to end.
+        cuts: Where the ranges start and end in ``data``: with ``n`` ranges, range
+            ``k`` of graph ``i`` starts at ``cuts[i * (n + 1) + k]`` and ends where
+            the next one starts.
     """
 
     names: list[GraphName]
-    texts: list[bytes]
+    data: bytearray
     cuts: array[int]
 
     @classmethod
-    def of(cls, store: Store, lines_per_range: int = LINES_PER_RANGE) -> SortedGraphs:
+    def of(cls, store: Store, bytes_per_range: int = BYTES_PER_RANGE) -> SortedGraphs:
         """Dump and sort every named graph of a store (its default graph is left out).
 
         Args:
             store: The store.
-            lines_per_range: About how many lines a range holds, all graphs together.
+            bytes_per_range: About how many bytes a range holds, all graphs together.
 
         Returns:
             The sorted graphs.
         """
-        # Only the texts and one buffer of sample lines outlive each graph's line
-        # list: nothing small is left behind to keep freed memory from the system.
         names = graph_names(store)
-        texts: list[bytes] = []
+        data = bytearray()
+        ends = [0]
+        # Every _SAMPLE_EVERY-th line of each graph, with the size of the lines from
+        # it to the next one: the keys cut the whole into ranges of about equal size.
         sample = bytearray()
-        count = 0
+        weights = array("Q")
         for name in names:
             lines = _lines(store.dump(format=RdfFormat.N_TRIPLES, from_graph=name) or b"")
             lines.sort()  # a store holds no duplicates
-            count += len(lines)
             sample += _text(lines[::_SAMPLE_EVERY])
-            texts.append(_text(lines))
+            weights.extend(
+                sum(map(len, lines[i : i + _SAMPLE_EVERY])) + len(lines[i : i + _SAMPLE_EVERY])
+                for i in range(0, len(lines), _SAMPLE_EVERY)
+            )
+            data += _text(lines)
+            ends.append(len(data))
             del lines
-        samples = sorted(_lines(bytes(sample)))
-        parts = max(1, count // max(1, lines_per_range))
-        keys = [samples[len(samples) * k // parts] for k in range(1, parts)] if samples else []
-        del sample, samples
-        cuts = array("Q", bytes(8 * len(texts) * (len(keys) + 2)))
+        samples = _lines(bytes(sample))
+        del sample
+        parts = max(1, len(data) // max(1, bytes_per_range))
+        keys: list[bytes] = []
+        seen = 0
+        for i in sorted(range(len(samples)), key=samples.__getitem__):
+            if seen >= len(data) * (len(keys) + 1) // parts:
+                keys.append(samples[i])
+            seen += weights[i]
+        del samples, weights
+        cuts = array("Q", bytes(8 * len(names) * (len(keys) + 2)))
         at = 0
-        for text in texts:
-            lines = _lines(text)
-            starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
+        view = memoryview(data)
+        for start, end in itertools.pairwise(ends):
+            lines = _lines(bytes(view[start:end]))
+            offsets = list(itertools.accumulate((len(line) + 1 for line in lines), initial=start))
             for index in (0, *(bisect_left(lines, key) for key in keys), len(lines)):
-                cuts[at] = starts[index]
+                cuts[at] = offsets[index]
                 at += 1
-            del lines, starts
-        return cls(names, texts, cuts)
+            del lines, offsets
+        view.release()
+        return cls(names, data, cuts)
 
     def ranges(self) -> int:
         """Return how many ranges each graph is cut into."""
-        return len(self.cuts) // len(self.texts) - 1 if self.texts else 0
+        return len(self.cuts) // len(self.names) - 1 if self.names else 0
 
     def range(self, graph: int, k: int) -> bytes:
         """Return range ``k`` of graph number ``graph``: sorted, newline-terminated lines."""
         at = graph * (self.ranges() + 1) + k
-        return self.texts[graph][self.cuts[at] : self.cuts[at + 1]]
+        return bytes(memoryview(self.data)[self.cuts[at] : self.cuts[at + 1]])
+
+    def text(self, graph: int) -> bytes:
+        """Return the sorted N-Triples of graph number ``graph``."""
+        n = self.ranges()
+        start, end = self.cuts[graph * (n + 1)], self.cuts[graph * (n + 1) + n]
+        return bytes(memoryview(self.data)[start:end])
 
     def trig(self, prefixes: dict[str, str]) -> bytes:
         """Write the graphs as TriG (:func:`store_trig`)."""
         quads: Iterator[Quad] = itertools.chain.from_iterable(
-            parse(_in_graph(text, name), RdfFormat.N_QUADS, lenient=True)
-            for name, text in zip(self.names, self.texts, strict=True)
+            parse(_in_graph(self.text(i), name), RdfFormat.N_QUADS, lenient=True)
+            for i, name in enumerate(self.names)
         )
         written = serialize(quads, format=RdfFormat.TRIG, prefixes=prefixes) or b""
-        return _finish(written, self.texts, prefixes)
+        return _finish(written, [self.data], prefixes)
 
-    def quads_and_triples(self) -> tuple[bytes, bytes]:
+    def quads_and_triples(
+        self,
+        on_quads: Callable[[bytes], None] = _ignore,
+        on_triples: Callable[[bytes], None] = _ignore,
+    ) -> tuple[bytes, bytes]:
         """Write the N-Quads of the graphs and the N-Triples of their union.
+
+        Args:
+            on_quads: Called with each piece of the N-Quads as it is written.
+            on_triples: Called with each piece of the N-Triples as it is written.
 
         Returns:
             The N-Quads (:func:`store_nquads`) and the N-Triples (:func:`store_ntriples`).
@@ -199,11 +232,15 @@ class SortedGraphs:
             # prefix of another followed by a space), and the ranges are cut on
             # "s p o", so the sorted ranges end to end are sorted.
             quads.sort()
-            nquads.write(_text(quads))
+            piece = _text(quads)
             del quads
+            nquads.write(piece)
+            on_quads(piece)
             triples.sort()
-            ntriples.write(_text(list(dict.fromkeys(triples))))
+            piece = _text(list(dict.fromkeys(triples)))
             del triples
+            ntriples.write(piece)
+            on_triples(piece)
         return nquads.getvalue(), ntriples.getvalue()
 
 
@@ -211,7 +248,9 @@ def _header(prefixes: dict[str, str]) -> bytes:
     return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in prefixes.items()).encode()
 
 
-def _finish(written: bytes, sources: Iterable[bytes], prefixes: dict[str, str]) -> bytes:
+def _finish(
+    written: bytes, sources: Iterable[bytes | bytearray], prefixes: dict[str, str]
+) -> bytes:
     r"""Put the prefixes in their order and write in full what rdflib could not read.
 
     Oxigraph declares the prefixes in an order of its own: they are declared again
@@ -363,9 +402,6 @@ def graph_turtle(graph: Graph, prefixes: dict[str, str]) -> bytes:
 def gzip_bytes(data: bytes, level: int = GZIP_LEVEL) -> bytes:
     """Compress deterministically: no timestamp, no file name.
 
-    Level 6 (zlib's default): on the dumps it is about twice as fast as 9 for a
-    file 4 % larger, and compresses in a thread while the next dump is written.
-
     Args:
         data: The bytes to compress.
         level: The zlib level, 1 (fast) to 9 (small).
@@ -380,7 +416,7 @@ def render_dumps(
     store: Store,
     prefixes: dict[str, str],
     level: int = GZIP_LEVEL,
-    lines_per_range: int = LINES_PER_RANGE,
+    bytes_per_range: int = BYTES_PER_RANGE,
 ) -> dict[str, bytes]:
     """Write the dumps of a store: TriG, N-Quads, N-Triples, Turtle and their gzip.
 
@@ -391,28 +427,55 @@ def render_dumps(
         store: The store, without blank nodes; its default graph is left out.
         prefixes: Prefix → namespace (:func:`turtle_prefixes`).
         level: The gzip level (:func:`gzip_bytes`).
-        lines_per_range: About how many lines are sorted at a time (:class:`SortedGraphs`).
+        bytes_per_range: About how many bytes are sorted at a time (:class:`SortedGraphs`).
 
     Returns:
         File name → content: the :data:`DUMPS` and the ``.gz`` of each.
     """
     files: dict[str, bytes] = {}
-    packed: dict[str, Future[bytes]] = {}
+    # One thread: the pieces of a stream are compressed in the order they are given.
     with ThreadPoolExecutor(max_workers=1) as pool:
+        streams = {name: _GzipStream(pool, level) for name in DUMPS}
 
         def done(name: str, data: bytes) -> None:
             files[name] = data
-            packed[name + ".gz"] = pool.submit(gzip_bytes, data, level)
+            streams[name].write(data)
 
-        graphs = SortedGraphs.of(store, lines_per_range)
+        graphs = SortedGraphs.of(store, bytes_per_range)
         done("diplokg.trig", graphs.trig(prefixes))
-        nquads, ntriples = graphs.quads_and_triples()
+        nquads, ntriples = graphs.quads_and_triples(
+            streams["diplokg.nq"].write, streams["diplokg.nt"].write
+        )
         del graphs  # the sorted texts, before the Turtle
-        done("diplokg.nq", nquads)
-        done("diplokg.nt", ntriples)
+        files["diplokg.nq"], files["diplokg.nt"] = nquads, ntriples
         done("diplokg.ttl", _turtle(ntriples, prefixes))
-        files.update({name: future.result() for name, future in packed.items()})
+        files.update({f"{name}.gz": stream.close() for name, stream in streams.items()})
     return files
+
+
+class _GzipStream:
+    """A gzip stream compressed piece by piece in a one-thread pool.
+
+    At most two pieces wait to be compressed: a writer faster than zlib waits
+    rather than hold more of the dump twice.
+    """
+
+    def __init__(self, pool: ThreadPoolExecutor, level: int) -> None:
+        self._pool = pool
+        # wbits 31: a gzip header with no file name and a zero timestamp.
+        self._zlib = zlib.compressobj(level, zlib.DEFLATED, 31)
+        self._parts: list[Future[bytes]] = []
+
+    def write(self, piece: bytes) -> None:
+        """Compress a piece after the ones before it."""
+        if len(self._parts) >= 2:
+            self._parts[-2].result()
+        self._parts.append(self._pool.submit(self._zlib.compress, piece))
+
+    def close(self) -> bytes:
+        """Finish the stream and return it whole."""
+        self._parts.append(self._pool.submit(self._zlib.flush))
+        return b"".join(part.result() for part in self._parts)
 
 
 # --- rdflib graphs -----------------------------------------------------------
