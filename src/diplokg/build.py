@@ -39,11 +39,12 @@ from diplokg.config import Settings
 from diplokg.consistency import check_consistency
 from diplokg.errors import InputError, ProvenanceError
 from diplokg.loading import Project, load_project, new_graph
-from diplokg.namespaces import OA, graph_iri
+from diplokg.namespaces import graph_iri
 from diplokg.provenance import Evidence, check_evidence
 from diplokg.reasoning import Reasoning, compute_inferences
 from diplokg.serialise import graph_turtle, render_dumps, store_predicates, turtle_prefixes
 from diplokg.skolem import skolemise
+from diplokg.stage import StageResult, run_stage
 from diplokg.terms import ToOxigraph, ToRdflib
 from diplokg.validation import SEVERITIES, ShaclReport, check_report, validate_project
 from diplokg.void import dataset_statistics, describe_dataset
@@ -198,50 +199,6 @@ def source_cache(settings: Settings) -> SourceCache | None:
     return SourceCache(path if path.is_absolute() else settings.root / path, settings.base)
 
 
-def _check_provenance(project: Project) -> dict[str, list[Evidence]]:
-    """Check the evidence of every data graph not taken from the cache.
-
-    Returns:
-        The verified evidence of each graph, cached ones included, by graph name.
-
-    Raises:
-        ProvenanceError: Listing every problem (see :func:`diplokg.provenance.check_provenance`).
-    """
-    texts = project.source_texts()
-    evidence: dict[str, list[Evidence]] = {}
-    problems: list[str] = []
-    for name in project.data_graph_names():
-        if name in project.cached:
-            evidence[name] = project.cached[name].evidence
-            continue
-        report = check_evidence(project.graphs[name], texts, project.base)
-        evidence[name] = report.evidence
-        problems += [f"graph/{name}: {p}" for p in report.problems]
-    if problems:
-        raise ProvenanceError(problems)
-    return evidence
-
-
-def _fill_cache(
-    cache: SourceCache,
-    project: Project,
-    graphs: dict[str, Graph],
-    evidence: dict[str, list[Evidence]],
-) -> None:
-    """Store the checked, skolemised graph of every source the cache did not answer."""
-    digests = cache.digests(project.sources)
-    for source in project.sources:
-        name = f"facts/{source.id}"
-        if name in project.cached:
-            continue
-        quoted = {str(s) for s in project.graphs[name].objects(None, OA.hasSource)}
-        entry = CachedSource(
-            graphs[name], evidence[name], {s: digests[s] for s in sorted(quoted) if s in digests}
-        )
-        cache.store(project.root, source, entry)
-    cache.prune({s.id for s in project.sources})
-
-
 def warm_cache(settings: Settings) -> dict[str, int]:
     """Fill the incremental cache: parse, check provenance and skolemise, nothing more.
 
@@ -258,15 +215,31 @@ def warm_cache(settings: Settings) -> dict[str, int]:
     cache = source_cache(settings)
     if cache is None:
         raise InputError("no cache directory configured (DIPLOKG_CACHE is empty)")
-    project = load_project(settings, cache)
-    by_graph = _check_provenance(project)
-    graphs = {
-        name: g if name in project.cached else skolemise(g, settings.base)
-        for name, g in project.graphs.items()
-        if name.startswith("facts/")
-    }
-    _fill_cache(cache, project, graphs, by_graph)
-    return {"hits": len(project.cached), "misses": len(project.sources) - len(project.cached)}
+    project = load_project(settings, parse_sources=False)
+    with _no_cyclic_gc():
+        stage = run_stage(settings.root, settings.base, project.sources, cache)
+    return {"hits": len(stage.hits), "misses": len(stage.misses)}
+
+
+def _sources(project: Project, cache: SourceCache | None) -> tuple[StageResult, list[Evidence]]:
+    """Run the per-source stage and check the background's evidence.
+
+    Returns:
+        The sources' entries, and the background's verified evidence.
+
+    Raises:
+        FileSyntaxError: A source does not parse.
+        ProvenanceError: Listing every evidence problem, the background's first.
+    """
+    background = check_evidence(project.graphs["background"], project.source_texts(), project.base)
+    problems = [f"graph/background: {p}" for p in background.problems]
+    try:
+        stage = run_stage(project.root, project.base, project.sources, cache)
+    except ProvenanceError as e:
+        raise ProvenanceError(problems + e.problems) from None
+    if problems:
+        raise ProvenanceError(problems)
+    return stage, background.evidence
 
 
 def check_project(settings: Settings) -> CheckedDataset:
@@ -293,25 +266,29 @@ def _check_project(settings: Settings) -> CheckedDataset:
     timings: dict[str, float] = {}
     base = settings.base
     cache = source_cache(settings)
-    project = _step(timings, "parse", lambda: load_project(settings, cache))
-    by_graph = _step(timings, "provenance", lambda: _check_provenance(project))
-    evidence = [e for name in sorted(by_graph) for e in by_graph[name]]
+    project = _step(timings, "parse", lambda: load_project(settings, parse_sources=False))
+    stage, evidence = _step(timings, "sources", lambda: _sources(project, cache))
+    for name in sorted(stage.entries):
+        evidence += stage.entries[name].evidence
 
     shapes_ids: dict[BNode, URIRef] = {}
 
     def skolemise_all() -> dict[str, Graph]:
         return {
-            name: g
-            if name in project.cached  # already skolemised
-            else skolemise(g, base, shapes_ids if name == "shapes" else None)
+            name: skolemise(g, base, shapes_ids if name == "shapes" else None)
             for name, g in project.graphs.items()
         }
 
     graphs = _step(timings, "skolemise", skolemise_all)
     project.graphs = graphs  # the graphs as parsed are no longer needed
-    if cache is not None:
-        _step(timings, "cache", lambda: _fill_cache(cache, project, graphs, by_graph))
-    inputs = [graphs["ontology"], *(graphs[n] for n in project.data_graph_names())]
+    to_rdflib = ToRdflib()
+
+    def facts(entry: CachedSource) -> Iterator[Triple]:
+        for t in entry.triples:
+            yield to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)
+
+    inputs: list[Iterable[Triple]] = [graphs["ontology"], graphs["background"]]
+    inputs += map(facts, stage.entries.values())
     reasoning = _step(
         timings, "reason", lambda: compute_inferences(inputs, base, settings.reasoner)
     )
@@ -320,7 +297,7 @@ def _check_project(settings: Settings) -> CheckedDataset:
     # The store holds what SHACL validates (ontology, facts, background, inferred);
     # the shapes join it after validation, the meta graph after that.
     validated = {n: g for n, g in graphs.items() if n != "shapes"}
-    store = _step(timings, "store", lambda: _load_store(validated, base))
+    store = _step(timings, "store", lambda: _load_store(validated, stage.entries, base))
 
     def shacl() -> ShaclReport:
         ontology = Graph(bind_namespaces="none")  # pySHACL needs a context-aware store
@@ -343,8 +320,9 @@ def _check_project(settings: Settings) -> CheckedDataset:
     check_report(report, base)
     _add_graph(store, graphs["shapes"], base)
 
-    names = sorted(graphs)
     sizes = {name: len(g) for name, g in graphs.items()}
+    sizes.update((name, len(entry.triples)) for name, entry in stage.entries.items())
+    names = sorted(sizes)
 
     def meta() -> Graph:
         ids = [s.id for s in project.sources]
@@ -354,8 +332,7 @@ def _check_project(settings: Settings) -> CheckedDataset:
     meta_graph = _step(timings, "void", meta)
     _add_graph(store, meta_graph, base)
     sizes["meta"] = len(meta_graph)
-    hits = len(project.cached)
-    counts = {"hits": hits, "misses": len(project.sources) - hits}
+    counts = {"hits": len(stage.hits), "misses": len(stage.misses)}
     return CheckedDataset(
         project, store, sizes, evidence, reasoning, report, report_graph, timings, counts
     )
@@ -375,12 +352,15 @@ def _add_graph(store: ox.Store, graph: Graph, base: str, to_ox: ToOxigraph | Non
     store.bulk_extend(ox.Quad(term(s), term(p), term(o), name) for s, p, o in graph)
 
 
-def _load_store(graphs: dict[str, Graph], base: str) -> ox.Store:
-    """Put every named graph in an in-memory Oxigraph store."""
+def _load_store(graphs: dict[str, Graph], entries: dict[str, CachedSource], base: str) -> ox.Store:
+    """Put the named graphs and the sources' graphs in an in-memory Oxigraph store."""
     store = ox.Store()
     term = ToOxigraph()
     for graph in graphs.values():
         _add_graph(store, graph, base, term)
+    for entry in entries.values():
+        name = ox.NamedNode(entry.graph)
+        store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in entry.triples)
     return store
 
 

@@ -49,14 +49,12 @@ from typing import Any
 
 import pyoxigraph as ox
 import rdflib
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from diplokg import __version__
-from diplokg.loading import new_graph
 from diplokg.provenance import Evidence
 from diplokg.sources import Source
-from diplokg.terms import ToOxigraph, ToRdflib
 
 #: Bump when the layout of an entry changes.
 FORMAT = "diplokg-source-cache/2"
@@ -70,6 +68,7 @@ _CODE = (
     "sources.py",
     "namespaces.py",
     "terms.py",
+    "stage.py",
 )
 
 Triple = tuple[Node, Node, Node]
@@ -113,17 +112,60 @@ def _dec(value: Any) -> Node:
 
 @dataclass
 class CachedSource:
-    """The cached work of one source.
+    """The work of one source: its checked, skolemised graph and its evidence.
 
     Attributes:
-        graph: The source's named graph, skolemised.
+        graph: The IRI of the source's named graph.
+        triples: The graph's triples (Oxigraph terms, no blank node).
         evidence: Its verified evidence quotes.
         quoted: The other sources its quotes point to: source IRI → text sha256.
     """
 
-    graph: Graph
+    graph: str
+    triples: list[ox.Triple]
     evidence: list[Evidence]
     quoted: dict[str, str]
+
+    def ntriples(self) -> bytes:
+        """The graph as N-Triples, as the cache stores it."""
+        return ox.serialize(self.triples, format=ox.RdfFormat.N_TRIPLES) or b""
+
+
+def encode_entry(entry: CachedSource, ntriples: bytes | None = None) -> bytes:
+    """Write an entry's body: a JSON line (graph, evidence, quoted), then N-Triples.
+
+    Args:
+        entry: The entry.
+        ntriples: Its triples already written as N-Triples, if at hand.
+
+    Returns:
+        The bytes the cache's checksum covers.
+    """
+    meta = {
+        "graph": entry.graph,
+        "evidence": [_enc_evidence(e) for e in entry.evidence],
+        "quoted": entry.quoted,
+    }
+    body = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return body + b"\n" + (entry.ntriples() if ntriples is None else ntriples)
+
+
+def decode_entry(body: bytes) -> CachedSource:
+    """Read an entry's body (see :func:`encode_entry`).
+
+    Raises:
+        ValueError, TypeError, KeyError, SyntaxError: The body is malformed.
+    """
+    meta, _, ntriples = body.partition(b"\n")
+    data = json.loads(meta)
+    triples = [q.triple for q in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)]
+    if any(type(t.subject) is ox.BlankNode or type(t.object) is ox.BlankNode for t in triples):
+        raise ValueError("blank node in a skolemised graph")
+    evidence = [
+        Evidence(_dec(a), tuple(_dec(b) for b in bodies), URIRef(src), start, end, exact)
+        for a, bodies, src, start, end, exact in data["evidence"]
+    ]
+    return CachedSource(str(data["graph"]), triples, evidence, dict(data["quoted"]))
 
 
 class SourceCache:
@@ -140,7 +182,6 @@ class SourceCache:
         self._code = code_digest()
         self.hits: list[str] = []
         self.misses: list[str] = []
-        self._terms = ToRdflib()
 
     def digests(self, sources: list[Source]) -> dict[str, str]:
         """Return the sha256 of every source text, by source IRI ``{base}id/{id}``."""
@@ -193,48 +234,21 @@ class SourceCache:
                 return None
             if header.get("sha256") != hashlib.sha256(body).hexdigest():
                 return None
-            meta, _, triples = body.partition(b"\n")
-            data = json.loads(meta)
-            quoted = dict(data["quoted"])
-            if any(texts.get(iri) != digest for iri, digest in quoted.items()):
+            entry = decode_entry(body)
+            if any(texts.get(iri) != digest for iri, digest in entry.quoted.items()):
                 return None
-            graph = new_graph(URIRef(data["graph"]))
-            term = self._terms
-            for t in ox.parse(triples, format=ox.RdfFormat.N_TRIPLES):
-                graph.add((term(t.subject), term(t.predicate), term(t.object)))
-            evidence = [
-                Evidence(_dec(a), tuple(_dec(b) for b in bodies), URIRef(src), start, end, exact)
-                for a, bodies, src, start, end, exact in data["evidence"]
-            ]
         except (OSError, ValueError, TypeError, KeyError, AttributeError, SyntaxError):
             return None  # missing or corrupt: recompute
-        return CachedSource(graph, evidence, quoted)
+        return entry
 
-    def store(self, root: Path, source: Source, entry: CachedSource) -> None:
+    def store(self, root: Path, source: Source, body: bytes) -> None:
         """Write a source's entry atomically (a failure to write is not an error).
 
         Args:
             root: The project directory.
             source: The source.
-            entry: The skolemised graph, the evidence and the quoted sources' digests.
+            body: The entry's body (:func:`encode_entry`).
         """
-        to_ox = ToOxigraph()
-        try:
-            if any(isinstance(t, BNode) for triple in entry.graph for t in triple):
-                raise TypeError("blank node")  # cannot be written stably: recompute next time
-            meta = {
-                "graph": str(entry.graph.identifier),
-                "evidence": [_enc_evidence(e) for e in entry.evidence],
-                "quoted": entry.quoted,
-            }
-            triples = ox.serialize(
-                (ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in entry.graph),
-                format=ox.RdfFormat.N_TRIPLES,
-            )
-        except TypeError:
-            return
-        body = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        body += b"\n" + (triples or b"")
         header = {
             "format": FORMAT,
             "key": self.key(root, source),

@@ -24,7 +24,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -35,9 +35,6 @@ from diplokg.errors import FileSyntaxError, InputError, NotFound
 from diplokg.namespaces import SCHEMA, XSD, graph_iri, project_namespaces
 from diplokg.sources import Source, discover_sources
 from diplokg.terms import ToRdflib
-
-if TYPE_CHECKING:
-    from diplokg.cache import CachedSource, SourceCache
 
 ONTOLOGY_FILE = Path("ontology/diplokg.ttl")
 ALIGNMENT_FILE = Path("ontology/alignment.ttl")
@@ -62,8 +59,6 @@ class Project:
             with ``graphs["shapes"]``).
         ontology_shapes: The shapes of ``ontology/shapes/ontology.ttl``.
         input_digest: sha256 over the paths and bytes of every input file.
-        cached: The facts graphs taken from the incremental build cache, by name: their
-            graphs in ``graphs`` are already checked and skolemised.
     """
 
     base: str
@@ -74,7 +69,6 @@ class Project:
     data_shapes: Graph = field(default_factory=Graph)
     ontology_shapes: Graph = field(default_factory=Graph)
     input_digest: str = ""
-    cached: dict[str, CachedSource] = field(default_factory=dict)
 
     def source_texts(self) -> dict[URIRef, str]:
         """Return the text of every source by its IRI ``{base}id/{id}``."""
@@ -250,13 +244,79 @@ def digest_files(root: Path, files: Iterable[Path]) -> str:
     return "sha256:" + h.hexdigest()
 
 
-def load_project(settings: Settings, cache: SourceCache | None = None) -> Project:
+class _Parser:
+    """Parses a project's files into graphs under the configured base."""
+
+    def __init__(self, root: Path, base: str) -> None:
+        self.root = root
+        self.base = base
+        self.terms = ToRdflib()
+
+    def parse(self, rel: Path, into: Graph | None = None) -> Graph:
+        path = self.root / rel
+        public_id = CANONICAL_BASE + rel.as_posix()
+        if self.base == CANONICAL_BASE:
+            return parse_turtle(path, path, public_id, into, self.terms)
+        graph = parse_turtle(path, path, public_id, None, self.terms)
+        graph = rewrite_base(graph, CANONICAL_BASE, self.base)
+        if into is None:
+            return graph
+        for triple in graph:
+            into.add(triple)
+        return into
+
+    def parse_all(self, name: str, rels: Iterable[Path]) -> Graph:
+        graph = new_graph(graph_iri(self.base, name))
+        for rel in rels:
+            self.parse(rel, graph)
+        return graph
+
+
+def source_files(source: Source) -> list[Path]:
+    """The files of a source, relative to the project root: metadata, text, facts."""
+    files = [source.metadata_path, source.text_path]
+    if source.facts_path is not None:
+        files.append(source.facts_path)
+    return files
+
+
+def parse_source(root: Path, base: str, source: Source, terms: ToRdflib | None = None) -> Graph:
+    """Parse one source into its named graph ``graph/facts/{id}``.
+
+    The graph holds the source's metadata, its facts and
+    ``<{base}id/{id}> schema:text "…the full text…"``.
+
+    Args:
+        root: The project directory.
+        base: The dataset namespace.
+        source: The source.
+        terms: The term converter to share, if any.
+
+    Returns:
+        The graph, named ``{base}graph/facts/{id}``.
+
+    Raises:
+        FileSyntaxError: A file does not parse.
+    """
+    parser = _Parser(root, base)
+    if terms is not None:
+        parser.terms = terms
+    rels = [source.metadata_path]
+    if source.facts_path is not None:
+        rels.append(source.facts_path)
+    graph = parser.parse_all(f"facts/{source.id}", rels)
+    graph.add((project_namespaces(base).id[source.id], SCHEMA.text, Literal(source.text)))
+    return graph
+
+
+def load_project(settings: Settings, parse_sources: bool = True) -> Project:
     """Parse every input of a project and assemble its named graphs.
 
     Args:
         settings: Where the project is (``root``) and which base to publish under.
-        cache: The incremental build cache, if any: a source with a trusted entry
-            is not parsed, its checked and skolemised graph is taken from the cache.
+        parse_sources: Whether to parse the sources into ``facts/{id}`` graphs; the
+            build leaves them to :mod:`diplokg.stage`, which parses them in parallel
+            and takes what it can from the incremental cache.
 
     Returns:
         The project, every graph rewritten to ``settings.base``.
@@ -270,28 +330,8 @@ def load_project(settings: Settings, cache: SourceCache | None = None) -> Projec
     root, base = settings.root, settings.base
     if not root.is_dir():
         raise NotFound(f"{root}: project directory not found")
-    ns = project_namespaces(base)
     sources = discover_sources(root)
-
-    terms = ToRdflib()
-
-    def parse(rel: Path, into: Graph | None = None) -> Graph:
-        path = root / rel
-        public_id = CANONICAL_BASE + rel.as_posix()
-        if base == CANONICAL_BASE:
-            return parse_turtle(path, path, public_id, into, terms)
-        graph = rewrite_base(parse_turtle(path, path, public_id, None, terms), CANONICAL_BASE, base)
-        if into is None:
-            return graph
-        for triple in graph:
-            into.add(triple)
-        return into
-
-    def parse_all(name: str, rels: Iterable[Path]) -> Graph:
-        graph = new_graph(graph_iri(base, name))
-        for rel in rels:
-            parse(rel, graph)
-        return graph
+    parser = _Parser(root, base)
 
     files: dict[str, list[Path]] = {}
     graphs: dict[str, Graph] = {}
@@ -299,36 +339,22 @@ def load_project(settings: Settings, cache: SourceCache | None = None) -> Projec
     files["ontology"] = [ONTOLOGY_FILE]
     if (root / ALIGNMENT_FILE).is_file():
         files["ontology"].append(ALIGNMENT_FILE)
-    graphs["ontology"] = parse_all("ontology", files["ontology"])
+    graphs["ontology"] = parser.parse_all("ontology", files["ontology"])
 
     for required in (DATA_SHAPES_FILE, ONTOLOGY_SHAPES_FILE):
         if not (root / required).is_file():
             raise NotFound(f"{root / required}: file not found (SHACL shapes are required)")
     files["shapes"] = sorted(p.relative_to(root) for p in (root / SHAPES_DIR).glob("*.ttl"))
-    shape_graphs = {rel: parse(rel) for rel in files["shapes"]}
+    shape_graphs = {rel: parser.parse(rel) for rel in files["shapes"]}
     graphs["shapes"] = _merge("shapes", base, shape_graphs.values())
 
-    cached: dict[str, CachedSource] = {}
-    digests = cache.digests(sources) if cache is not None else {}
     for source in sources:
-        name = f"facts/{source.id}"
-        files[name] = [source.metadata_path, source.text_path]
-        if source.facts_path is not None:
-            files[name].append(source.facts_path)
-        entry = cache.load(root, source, digests) if cache is not None else None
-        if entry is not None:
-            cached[name] = entry
-            graphs[name] = entry.graph
-            continue
-        parts = [source.metadata_path]
-        if source.facts_path is not None:
-            parts.append(source.facts_path)
-        graph = parse_all(name, parts)
-        graph.add((ns.id[source.id], SCHEMA.text, Literal(source.text)))
-        graphs[name] = graph
+        files[f"facts/{source.id}"] = source_files(source)
+        if parse_sources:
+            graphs[f"facts/{source.id}"] = parse_source(root, base, source, parser.terms)
 
     files["background"] = sorted(p.relative_to(root) for p in (root / BACKGROUND_DIR).glob("*.ttl"))
-    graphs["background"] = parse_all("background", files["background"])
+    graphs["background"] = parser.parse_all("background", files["background"])
 
     if not len(graphs["ontology"]):
         raise InputError(f"{root / ONTOLOGY_FILE}: the ontology is empty")
@@ -341,5 +367,4 @@ def load_project(settings: Settings, cache: SourceCache | None = None) -> Projec
         data_shapes=shape_graphs[DATA_SHAPES_FILE],
         ontology_shapes=shape_graphs[ONTOLOGY_SHAPES_FILE],
         input_digest=digest_files(root, input_files(root)),
-        cached=cached,
     )

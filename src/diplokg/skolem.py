@@ -86,6 +86,29 @@ def blank_node_labels(graph: Graph) -> dict[BNode, str]:
         _refine(edges, colour)
 
 
+def skolem_iris(
+    graph: Graph, base: str, mapping: dict[BNode, URIRef] | None = None
+) -> dict[BNode, URIRef]:
+    """Name every blank node of a graph with its skolem IRI.
+
+    Args:
+        graph: The graph; its identifier names the skolem IRIs' scope.
+        base: The dataset namespace; IRIs are ``{base}.well-known/genid/{hex}``.
+        mapping: If given, blank nodes found in it keep its IRIs, and the new ones
+            are added to it (and it is returned).
+
+    Returns:
+        Blank node → IRI, for every blank node of the graph.
+    """
+    genid = project_namespaces(base).genid
+    scope = str(graph.identifier)
+    iris: dict[BNode, URIRef] = {} if mapping is None else mapping
+    for node, label in blank_node_labels(graph).items():
+        if node not in iris:
+            iris[node] = genid[_h(scope, label)[:32]]
+    return iris
+
+
 def skolemise(graph: Graph, base: str, mapping: dict[BNode, URIRef] | None = None) -> Graph:
     """Return a copy of a graph without blank nodes.
 
@@ -98,13 +121,7 @@ def skolemise(graph: Graph, base: str, mapping: dict[BNode, URIRef] | None = Non
     Returns:
         A new graph with the same identifier and no blank nodes.
     """
-    genid = project_namespaces(base).genid
-    labels = blank_node_labels(graph)
-    scope = str(graph.identifier)
-    iris: dict[BNode, URIRef] = {} if mapping is None else mapping
-    for node, label in labels.items():
-        if node not in iris:
-            iris[node] = genid[_h(scope, label)[:32]]
+    iris = skolem_iris(graph, base, mapping)
 
     def term(t: Node) -> Node:
         return iris[t] if type(t) is BNode else t
