@@ -25,7 +25,8 @@ a thread (zlib releases the GIL) while the next one is written.
 
 The rdflib-based :func:`to_ntriples`, :func:`to_nquads`, :func:`namespace_manager`,
 :func:`to_turtle` and :func:`to_trig` serialise :class:`rdflib.Graph` objects, for
-callers that hold no store.
+callers that hold no store; :func:`graph_turtle` writes a small rdflib graph (the
+SHACL report) like the Turtle dump.
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ from rdflib.namespace import NamespaceManager
 
 from diplokg.namespaces import prefixes_for
 
-#: gzip level of the dumps: see :func:`gzip_bytes`.
+#: gzip level of the dumps. On 2.2M quads (930 MiB of dumps) zlib takes about 4 s
+#: at level 1, 10 s at 6 and 24 s at 9, for 90, 70 and 68 MiB: level 6 compresses
+#: in a thread while the GIL-bound writing goes on, level 9 alone would outlast it.
 GZIP_LEVEL = 6
 
 #: The file names :func:`render_dumps` writes, without their ``.gz`` copies.
