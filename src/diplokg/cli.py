@@ -164,6 +164,7 @@ def stats(as_json: bool, **options: Any) -> None:
 @settings_options(
     "host",
     "port",
+    "server",
     "workers",
     "threads",
     "store",
@@ -181,7 +182,7 @@ def stats(as_json: bool, **options: Any) -> None:
 )
 @handle_errors
 def serve(**options: Any) -> None:
-    """Serve the dataset over HTTP: SPARQL 1.1 at /sparql, on gunicorn.
+    """Serve the dataset over HTTP: SPARQL 1.1 at /sparql, on granian or gunicorn.
 
     Builds dist/ first when it is missing or older than its inputs. Stop with Ctrl+C.
     """

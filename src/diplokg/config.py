@@ -69,7 +69,10 @@ class Settings:
     public_url: str = setting(
         "", "Public URL of the server behind a proxy (empty: the URL the request came to)."
     )
-    workers: int = setting(2, "Web worker processes of the WSGI server (gunicorn).")
+    server: str = setting(
+        "granian", "WSGI server of `diplokg serve`: granian (the faster) or gunicorn."
+    )
+    workers: int = setting(2, "Web worker processes of the WSGI server.")
     threads: int = setting(4, "Request threads per worker, each with its own query evaluator.")
     store: str = setting(
         "memory",

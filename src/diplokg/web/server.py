@@ -1,18 +1,32 @@
-"""``diplokg serve``: the app on gunicorn, the dataset built first when needed.
+"""``diplokg serve``: the app on granian (or gunicorn), the dataset built first when needed.
 
-gunicorn (https://docs.gunicorn.org/) runs ``workers`` processes with ``threads``
-threads each (the ``gthread`` worker); each worker builds its own app with
-:func:`diplokg.web.create_app`, and so its own pool of query evaluators (one per
-thread). The dataset is built first when ``dist/`` is missing or older than any
-input file.
+The ``server`` setting picks the WSGI server:
+
+- ``granian`` (the default, https://github.com/emmett-framework/granian): a Rust
+  HTTP server; ``workers`` processes, each running the app on ``threads``
+  blocking threads. It answers a cached request in about half the time of
+  gunicorn (``benchmarks/HTTP.md``).
+- ``gunicorn`` (https://docs.gunicorn.org/): ``workers`` processes with
+  ``threads`` threads each (the ``gthread`` worker).
+
+On both, each worker builds its own app with :func:`diplokg.web.create_app`, and
+so its own pool of query evaluators (one per thread); a worker that dies is
+replaced; a worker whose app cannot load stops the whole server with a message
+(:data:`WORKER_BOOT_ERROR`). The dataset is built first when ``dist/`` is missing
+or older than any input file.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import multiprocessing
 import os
+import signal
 import sys
-from typing import Any
+import traceback
+from copy import deepcopy
+from typing import Any, Protocol
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
@@ -24,8 +38,15 @@ from diplokg.store import dump_path, prepare_store
 
 log = logging.getLogger(__name__)
 
-#: gunicorn's exit status for a worker that cannot boot (the master then stops).
+#: The WSGI servers ``diplokg serve`` runs on; the first is the default.
+SERVERS = ("granian", "gunicorn")
+
+#: Exit status of a worker whose app cannot load (gunicorn's, so that its master
+#: stops; granian's master is told by a signal instead, see :func:`_load_app`).
 WORKER_BOOT_ERROR = 3
+
+#: Seconds a worker has to finish its requests when the server stops.
+GRACEFUL_SECONDS = 5
 
 
 def needs_build(settings: Settings) -> bool:
@@ -67,6 +88,37 @@ def ensure_built(settings: Settings) -> None:
         build(settings)
 
 
+def check_server(settings: Settings) -> str:
+    """The WSGI server the settings name.
+
+    Args:
+        settings: ``server`` is read.
+
+    Returns:
+        One of :data:`SERVERS`.
+
+    Raises:
+        InputError: Not a server ``diplokg serve`` knows.
+    """
+    if settings.server not in SERVERS:
+        raise InputError(
+            f"unknown server {settings.server!r}: choose one of {', '.join(SERVERS)}"
+            " (--server or DIPLOKG_SERVER)"
+        )
+    return settings.server
+
+
+def boot_error(settings: Settings) -> InputError:
+    """The error ``diplokg serve`` stops with when a worker's app does not load."""
+    return InputError(
+        f"the server did not start: the dataset in {settings.dist_dir} does not load"
+        " (see the error above); rebuild it with `diplokg build`"
+    )
+
+
+# --- gunicorn ---------------------------------------------------------------------
+
+
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def __init__(self, settings: Settings, options: dict[str, Any]) -> None:
         self.settings = settings
@@ -96,7 +148,7 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
         "worker_class": "gthread",
         # The query timeout is enforced per query; this only catches a stuck worker.
         "timeout": max(30, int(settings.query_timeout * 3)),
-        "graceful_timeout": 5,
+        "graceful_timeout": GRACEFUL_SECONDS,
         "keepalive": 5,
         "limit_request_line": 0,
         "accesslog": None,
@@ -106,22 +158,12 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def serve(settings: Settings) -> None:
-    """Build if needed, then serve until stopped.
-
-    Args:
-        settings: Host, port, workers, threads, limits and the project.
+def serve_gunicorn(settings: Settings) -> None:
+    """Run the app on gunicorn until stopped.
 
     Raises:
-        DiploKGError: The build failed, or ``dist/`` is partial or corrupt, or the
-            dataset cannot be loaded.
+        InputError: A worker's app did not load (the message is on stderr).
     """
-    try:
-        ensure_built(settings)
-    except NotFound:
-        if settings.store != "remote":  # a remote store may be served without dist/
-            raise
-    prepare_store(settings)
     master = os.getpid()
     try:
         _Gunicorn(settings, gunicorn_options(settings)).run()
@@ -129,8 +171,123 @@ def serve(settings: Settings) -> None:
         # Workers are forks of this process: only the master turns a boot error
         # into a message; a worker's exit status must reach the master as it is.
         if os.getpid() == master and stop.code == WORKER_BOOT_ERROR:
-            raise InputError(
-                f"the server did not start: the dataset in {settings.dist_dir} does not load"
-                " (see the error above); rebuild it with `diplokg build`"
-            ) from None
+            raise boot_error(settings) from None
         raise
+
+
+# --- granian ----------------------------------------------------------------------
+
+
+class _Flag(Protocol):
+    def set(self) -> None: ...
+
+    def is_set(self) -> bool: ...
+
+
+def _load_app(settings: Settings, master: int, failed: _Flag) -> Flask:
+    """Build the app in a granian worker; when it cannot, stop the whole server.
+
+    granian replaces a worker that exits (``respawn_failed_workers``), which is
+    right for a crash but would reload a dataset that cannot load. So a worker
+    whose app fails raises ``failed`` and sends SIGTERM to the master, which
+    then stops gracefully and reports :func:`boot_error`.
+
+    Args:
+        settings: The settings of the app.
+        master: Process id of granian's main process.
+        failed: Shared with the master: set when the app did not load.
+
+    Returns:
+        The app.
+    """
+    from diplokg.web import create_app
+
+    try:
+        return create_app(settings)
+    except DiploKGError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+    except Exception:
+        traceback.print_exc()
+        sys.stderr.flush()
+    failed.set()
+    if os.getpid() != master:
+        os.kill(master, signal.SIGTERM)
+    sys.exit(WORKER_BOOT_ERROR)
+
+
+def granian_options(settings: Settings) -> dict[str, Any]:
+    """The keyword arguments of granian's server for the settings.
+
+    HTTP/1.1 only, like gunicorn. granian's limits on the request head stand:
+    a request target longer than 65,534 bytes gets 414 (hyper's fixed limit;
+    gunicorn passes any length to the app, which answers 400 past ``max_body``),
+    and a head over 408 KiB or with more than 100 headers gets 431.
+    """
+    from granian.constants import HTTPModes, Interfaces
+    from granian.log import LOGGING_CONFIG, LogLevels
+
+    logging_config: dict[str, Any] = deepcopy(LOGGING_CONFIG)
+    for handler in logging_config["handlers"].values():
+        handler["stream"] = "ext://sys.stderr"
+    return {
+        "address": settings.host,
+        "port": settings.port,
+        "interface": Interfaces.WSGI,
+        "http": HTTPModes.http1,
+        "workers": settings.workers,
+        "blocking_threads": settings.threads,
+        "respawn_failed_workers": True,
+        "workers_kill_timeout": GRACEFUL_SECONDS,
+        "log_access": False,
+        "log_level": LogLevels.warning,
+        "log_dictconfig": logging_config,
+    }
+
+
+def serve_granian(settings: Settings) -> None:
+    """Run the app on granian until stopped.
+
+    Raises:
+        InputError: The address cannot be listened on, or a worker's app did not
+            load (the message is on stderr).
+    """
+    from granian.server.mp import MPServer
+
+    failed = multiprocessing.get_context().Event()
+    server = MPServer("diplokg.web:create_app", **granian_options(settings))
+    loader = functools.partial(_load_app, settings, os.getpid(), failed)
+    try:
+        server.serve(target_loader=loader, wrap_loader=False)
+    except SystemExit:
+        if not failed.is_set():
+            raise
+    except RuntimeError as error:  # granian reports a socket error as "... (os error N)"
+        if "(os error" not in str(error):
+            raise
+        reason = str(error).splitlines()[0]
+        raise InputError(f"cannot listen on {settings.host}:{settings.port}: {reason}") from None
+    if failed.is_set():
+        raise boot_error(settings)
+
+
+def serve(settings: Settings) -> None:
+    """Build if needed, then serve until stopped.
+
+    Args:
+        settings: Server, host, port, workers, threads, limits and the project.
+
+    Raises:
+        DiploKGError: An unknown server, the build failed, or ``dist/`` is partial
+            or corrupt, or the dataset cannot be loaded.
+    """
+    server = check_server(settings)
+    try:
+        ensure_built(settings)
+    except NotFound:
+        if settings.store != "remote":  # a remote store may be served without dist/
+            raise
+    prepare_store(settings)
+    if server == "gunicorn":
+        serve_gunicorn(settings)
+    else:
+        serve_granian(settings)
