@@ -149,8 +149,9 @@ def children(pid: int) -> list[int]:
     return sorted(out)
 
 
-def test_a_killed_worker_is_replaced_with_no_failures_beyond_those_in_flight() -> None:
-    server = start_server("--workers", "2", "--threads", "2")
+@pytest.mark.parametrize("name", ["granian", "gunicorn"])
+def test_a_killed_worker_is_replaced_with_no_failures_beyond_those_in_flight(name: str) -> None:
+    server = start_server("--server", name, "--workers", "2", "--threads", "2")
     try:
         deadline = time.monotonic() + 20
         while len(children(server.process.pid)) < 2 and time.monotonic() < deadline:
@@ -203,6 +204,58 @@ def test_a_killed_worker_is_replaced_with_no_failures_beyond_those_in_flight() -
         assert all(server.request("GET", ASK).status == 200 for _ in range(6))
     finally:
         stop_server(server)
+
+
+# --- a graceful stop ---------------------------------------------------------------
+
+# About two million rows to count on the fixture: a second or two, well within the
+# graceful stop's 5 s.
+SLOW = (
+    "/sparql?query=SELECT%20(COUNT(*)%20AS%20%3Fn)%20%7B%20%3Fa%20%3Fb%20%3Fc%20.%20"
+    "%3Fd%20%3Fe%20%3Ff%20.%20%3Fg%20%3Fh%20%3Fi%20.%20VALUES%20%3Fx%20%7B"
+    + "%20".join(str(i) for i in range(1, 41))
+    + "%7D%20%7D"
+)
+
+
+def descendants(pid: int) -> list[int]:
+    found, stack = [], [pid]
+    while stack:
+        kids = children(stack.pop())
+        found += kids
+        stack += kids
+    return found
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_the_server_after_the_requests_in_flight(sig: signal.Signals) -> None:
+    server = start_server("--query-timeout", "20")
+    tree = descendants(server.process.pid)
+    assert tree  # workers, their forkservers and evaluators
+    replies: list[int] = []
+
+    def slow() -> None:
+        replies.append(server.request("GET", SLOW, headers=JSON, timeout=30).status)
+
+    client = threading.Thread(target=slow)
+    try:
+        client.start()
+        time.sleep(0.5)
+        server.process.send_signal(sig)  # the server process only, not its group
+        client.join(30)
+        assert replies == [200]
+        assert server.process.wait(15) == 0
+    finally:
+        stop_server(server)
+    with (
+        pytest.raises(ConnectionRefusedError),
+        socket.create_connection(("127.0.0.1", server.port)),
+    ):
+        pass
+    deadline = time.monotonic() + 5
+    while any(Path(f"/proc/{pid}").exists() for pid in tree) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in tree if Path(f"/proc/{pid}").exists()]  # no process left behind
 
 
 # --- dist/ missing, partial or corrupt ---------------------------------------------

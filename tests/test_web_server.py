@@ -1,9 +1,10 @@
-"""``diplokg serve``: build first when needed, gunicorn options, the CLI command."""
+"""``diplokg serve``: build first when needed, the server options, the CLI command, both servers."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -56,10 +57,44 @@ def test_gunicorn_options() -> None:
     assert options["timeout"] >= 30
 
 
+def test_granian_options() -> None:
+    s = Settings.from_env({}, host="127.0.0.1", port=9999, workers=3, threads=5)
+    options = server.granian_options(s)
+    assert (options["address"], options["port"]) == ("127.0.0.1", 9999)
+    assert (options["workers"], options["blocking_threads"]) == (3, 5)
+    assert options["interface"] == "wsgi"
+    assert options["respawn_failed_workers"] is True
+    assert options["log_access"] is False
+    handlers = options["log_dictconfig"]["handlers"].values()
+    assert {h["stream"] for h in handlers} == {"ext://sys.stderr"}
+
+
+def test_the_default_server_is_granian() -> None:
+    assert Settings.from_env({}).server == "granian" == server.SERVERS[0]
+    assert Settings.from_env({"DIPLOKG_SERVER": "gunicorn"}).server == "gunicorn"
+    assert server.check_server(Settings.from_env({}, server="gunicorn")) == "gunicorn"
+
+
+def test_an_unknown_server_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    with pytest.raises(errors.InputError, match="unknown server 'nginx'"):
+        server.check_server(Settings.from_env({}, server="nginx"))
+    # Refused before the build: no dataset here, yet the message is about the server.
+    result = CliRunner().invoke(
+        cli, ["serve", "--root", str(tmp_path), "--server", "nginx"], env={}
+    )
+    assert result.exit_code == 2
+    assert "unknown server 'nginx': choose one of granian, gunicorn" in result.output
+    result = CliRunner().invoke(
+        cli, ["serve", "--root", str(tmp_path)], env={"DIPLOKG_SERVER": "x"}
+    )
+    assert result.exit_code == 2
+    assert "unknown server 'x'" in result.output
+
+
 def test_serve_help_lists_every_option() -> None:
     result = CliRunner().invoke(cli, ["serve", "--help"])
     assert result.exit_code == 0
-    for option in ["--host", "--port", "--workers", "--threads", "--query-timeout"]:
+    for option in ["--host", "--port", "--server", "--workers", "--threads", "--query-timeout"]:
         assert option in result.output
     for option in ["--result-cap", "--max-body", "--public-url", "--store", "--query-memory"]:
         assert option in result.output
@@ -84,15 +119,51 @@ def test_serve_builds_first_then_answers(tmp_path: Path) -> None:
         stop_server(live)
 
 
-def test_serve_with_a_dump_that_does_not_load_stops_with_a_message(tmp_path: Path) -> None:
+def test_gunicorn_still_serves_a_query_and_the_home_page() -> None:
+    live = start_server("--server", "gunicorn")
+    try:
+        r = live.request("GET", "/sparql?query=ASK%7B%3Fs%3Fp%3Fo%7D")
+        assert r.status == 200
+        assert r.body == b'{"head":{},"boolean":true}'
+        assert "gunicorn" in (r.header("Server") or "")
+        home = live.request("GET", "/", headers={"Accept": "text/html"})
+        assert home.status == 200
+        assert home.text.lstrip().lower().startswith("<!doctype html")
+    finally:
+        stop_server(live)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.parametrize("name", server.SERVERS)
+def test_serve_with_a_dump_that_does_not_load_stops_with_a_message(
+    tmp_path: Path, name: str, workers: str
+) -> None:
     (tmp_path / "dist").mkdir()
     (tmp_path / "dist" / "diplokg.nq").write_text('<a> <b> "unterminated .\n')
     write_manifest(tmp_path / "dist")  # complete and matching: only the content is bad
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIPLOKG_")}
-    cmd = [sys.executable, "-m", "diplokg", "serve", "--root", str(tmp_path)]
-    cmd += ["--port", str(free_port()), "--workers", "1", "--threads", "1"]
+    port = free_port()
+    cmd = [sys.executable, "-m", "diplokg", "serve", "--root", str(tmp_path), "--server", name]
+    cmd += ["--port", str(port), "--workers", workers, "--threads", "1"]
+    start = time.monotonic()
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
+    assert time.monotonic() - start < 30  # stopped, not respawning the broken worker
     assert "cannot load" in done.stderr
     assert "rebuild it with `diplokg build`" in done.stderr
+    assert "Traceback" not in done.stderr
+    with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port)):
+        pass
+
+
+def test_an_address_in_use_is_a_clear_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DIPLOKG_")}
+        cmd = [sys.executable, "-m", "diplokg", "serve", "--root", str(WEB), "--port", str(port)]
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in done.stderr
     assert "Traceback" not in done.stderr
