@@ -649,6 +649,10 @@ def _sparql_texts(g: Graph) -> Iterator[tuple[Node, str]]:
 
 _OPTIONAL = re.compile(r"\bOPTIONAL\b", re.I)
 _SELECT = re.compile(r"\bSELECT\b", re.I)
+NESTED_SELECT = "a nested SELECT with LIMIT, OFFSET or an aggregate in a SPARQL constraint"
+_PER_SOLUTION = re.compile(
+    r"\b(LIMIT|OFFSET|GROUP\s+BY|COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT)\b", re.I
+)
 
 
 def unsupported_constructs(shapes: Graph) -> list[str]:
@@ -671,8 +675,12 @@ def unsupported_constructs(shapes: Graph) -> list[str]:
             found.add("$shapesGraph in a SPARQL query")
         if _OPTIONAL.search(text) and (None, _sh("sparql"), holder) in shapes:
             found.add("OPTIONAL in a SPARQL constraint")
-        if len(_SELECT.findall(text)) > 1 and (None, _sh("sparql"), holder) in shapes:
-            found.add("a nested SELECT in a SPARQL constraint")
+        # $this is bound by a VALUES block of the outer query, so a nested SELECT sees
+        # it unbound and is joined with it on $this: the same solutions as pre-binding
+        # unless the nested query limits, offsets or aggregates them.
+        nested = len(_SELECT.findall(text)) > 1 and _PER_SOLUTION.search(text)
+        if nested and (None, _sh("sparql"), holder) in shapes:
+            found.add(NESTED_SELECT)
     for target in shapes.objects(None, _sh("target")):
         if (target, _sh("select"), None) not in shapes:
             found.add("sh:target without sh:select (target types)")
