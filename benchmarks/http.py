@@ -3,19 +3,21 @@
 One command::
 
     python -m benchmarks.http [--dump dist/diplokg.nq] [--connections 2] [--seconds 3] [--rounds 3]
+        [--servers granian,gunicorn]
 
-Starts both servers on 127.0.0.1 (``diplokg serve`` with its defaults — gunicorn,
-2 workers x 4 threads, one evaluator process per thread — and ``oxigraph serve``
-in memory with ``--union-default-graph``, loaded with the same N-Quads through
-its Graph Store endpoint), checks that both give the same answer to each query,
-then for each query and server runs a bounded closed-loop load: ``connections``
-client processes, each with one keep-alive connection sending the next request
-as soon as the previous answer is read, for ``seconds`` seconds, ``rounds``
-times, alternating servers. Prints throughput (requests/s) and p50/p99 latency
-(ms) — medians over the rounds — and the ratios diplokg/oxigraph, and writes
-them to ``benchmarks/results/http.json``. Both servers and the clients share the
-machine's cores, as they would on one host. Only 127.0.0.1 is contacted, and
-every loop stops by itself.
+Starts the servers on 127.0.0.1 — ``diplokg serve`` once per WSGI server named
+in ``--servers`` (``--server granian``, the default, and ``--server gunicorn``;
+2 workers x 4 threads, one evaluator process per thread, the answer cache on)
+and ``oxigraph serve`` in memory with ``--union-default-graph``, loaded with the
+same N-Quads through its Graph Store endpoint — checks that all give the same
+answer to each query, then for each query and server runs a bounded closed-loop
+load: ``connections`` client processes, each with one keep-alive connection
+sending the next request as soon as the previous answer is read, for ``seconds``
+seconds, ``rounds`` times, alternating servers. Prints throughput (requests/s)
+and p50/p99 latency (ms) — medians over the rounds — and the ratios of each
+diplokg server to oxigraph, and writes them to ``benchmarks/results/http.json``.
+The servers and the clients share the machine's cores, as they would on one
+host. Only 127.0.0.1 is contacted, and every loop stops by itself.
 """
 
 from __future__ import annotations
@@ -82,12 +84,14 @@ def wait_http(url: str, seconds: float = 60) -> None:
     raise RuntimeError(f"{url} did not answer within {seconds} s")
 
 
-def start_diplokg(dump: Path, port: int, workers: int, threads: int) -> subprocess.Popen[bytes]:
-    """Start `diplokg serve` on the dump."""
+def start_diplokg(
+    dump: Path, port: int, workers: int, threads: int, server: str = "granian"
+) -> subprocess.Popen[bytes]:
+    """Start `diplokg serve` on the dump, on a WSGI server (granian or gunicorn)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIPLOKG_")}
     cmd = [sys.executable, "-m", "diplokg", "serve", "--port", str(port)]
     cmd += ["--dist", str(dump.parent), "--root", str(dump.parent)]
-    cmd += ["--workers", str(workers), "--threads", str(threads)]
+    cmd += ["--workers", str(workers), "--threads", str(threads), "--server", server]
     return subprocess.Popen(cmd, env=env, start_new_session=True)
 
 
@@ -258,8 +262,11 @@ def same_answer(a: bytes, b: bytes, accept: str) -> bool:
         )
     rows_a = json.loads(a)["results"]["bindings"]
     rows_b = json.loads(b)["results"]["bindings"]
-    key = lambda rows: sorted(json.dumps(r, sort_keys=True) for r in rows)  # noqa: E731
-    return bool(key(rows_a) == key(rows_b))
+
+    def key(rows: list[Any]) -> list[str]:
+        return sorted(json.dumps(r, sort_keys=True) for r in rows)
+
+    return key(rows_a) == key(rows_b)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -272,6 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--servers", default="granian,gunicorn", help="WSGI servers of diplokg serve to measure"
+    )
     parser.add_argument(
         "--output", type=Path, default=ROOT / "benchmarks" / "results" / "http.json"
     )
@@ -287,16 +297,24 @@ def main(argv: list[str] | None = None) -> int:
         served = Path(tmp) / "diplokg.nq"
         served.symlink_to(dump)
         if (dump.parent / "manifest.json").is_file():  # the server checks dist/ against it
-            (Path(tmp) / "manifest.json").symlink_to(dump.parent / "manifest.json")
-        ours_port, oxi_port = free_port(), free_port()
-        ours = start_diplokg(served, ours_port, args.workers, args.threads)
-        oxi = start_oxigraph(dump, oxi_port)
+            for path in dump.parent.iterdir():
+                if path.is_file() and path.name != "diplokg.nq":
+                    (Path(tmp) / path.name).symlink_to(path)
+        ports = {f"diplokg-{name}": free_port() for name in args.servers.split(",")}
+        procs = []
         try:
-            wait_http(f"http://127.0.0.1:{ours_port}/sparql?query=ASK%7B%7D")
-            report = run(args, ours_port, oxi_port)
+            for name, port in ports.items():
+                server = name.removeprefix("diplokg-")
+                procs.append(start_diplokg(served, port, args.workers, args.threads, server))
+            ports["oxigraph"] = free_port()
+            procs.append(start_oxigraph(dump, ports["oxigraph"]))
+            for name, port in ports.items():
+                if name != "oxigraph":
+                    wait_http(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D")
+            report = run(args, ports)
         finally:
-            stop(ours)
-            stop(oxi)
+            for proc in procs:
+                stop(proc)
     report["dump"] = str(dump)
     report["triples"] = sum(1 for line in dump.read_bytes().splitlines() if line.strip())
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -305,23 +323,32 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run(args: argparse.Namespace, ours_port: int, oxi_port: int) -> dict[str, Any]:
-    """Check both servers agree, then measure every query on both."""
+def run(args: argparse.Namespace, ports: dict[str, int]) -> dict[str, Any]:
+    """Check every server agrees with oxigraph serve, then measure every query on each.
+
+    Args:
+        args: The command line (entity, connections, seconds, rounds).
+        ports: Server name → port; ``oxigraph`` is the peer, every other name a
+            ``diplokg serve``.
+
+    Returns:
+        Per query: each server's medians, and each diplokg server's ratios to oxigraph.
+    """
     QUERIES = queries(args.entity)
     paths = {
         name: {
-            "diplokg": "/sparql?" + urlencode({"query": q}),
-            "oxigraph": "/query?" + urlencode({"query": q}),
+            s: ("/query?" if s == "oxigraph" else "/sparql?") + urlencode({"query": q})
+            for s in ports
         }
         for name, (q, _) in QUERIES.items()
     }
-    ports = {"diplokg": ours_port, "oxigraph": oxi_port}
     for name, (_, accept) in QUERIES.items():
         answers = {s: fetch(ports[s], paths[name][s], accept) for s in ports}
         for server, (status, _) in answers.items():
             assert status == 200, f"{server} answered {status} to {name}"
-        assert same_answer(answers["diplokg"][1], answers["oxigraph"][1], accept), name
-        # Warm up both.
+        for server, (_, body) in answers.items():
+            assert same_answer(body, answers["oxigraph"][1], accept), (server, name)
+        # Warm up every server.
         for server in ports:
             load(ports[server], raw_request(paths[name][server], accept), 1, 0.3)
     results: dict[str, Any] = {
@@ -331,18 +358,18 @@ def run(args: argparse.Namespace, ours_port: int, oxi_port: int) -> dict[str, An
         "rounds": args.rounds,
         "queries": {},
     }
-    header = f"{'query':<10} {'server':<9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}"
+    header = f"{'query':<10} {'server':<17} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}"
     print(
         f"bounded load: {args.connections} connections x {args.seconds:g} s, "
         f"median of {args.rounds} rounds\n{header}"
     )
     for name, (_, accept) in QUERIES.items():
-        rounds: dict[str, list[dict[str, float]]] = {"diplokg": [], "oxigraph": []}
+        rounds: dict[str, list[dict[str, float]]] = {s: [] for s in ports}
         for _ in range(args.rounds):
-            for server in ("oxigraph", "diplokg"):
+            for server in ports:
                 request = raw_request(paths[name][server], accept)
                 rounds[server].append(load(ports[server], request, args.connections, args.seconds))
-        summary = {}
+        summary: dict[str, Any] = {}
         for server, runs in rounds.items():
             summary[server] = {
                 key: statistics.median(r[key] for r in runs)
@@ -351,20 +378,24 @@ def run(args: argparse.Namespace, ours_port: int, oxi_port: int) -> dict[str, An
             summary[server]["errors"] = sum(r["errors"] for r in runs)
             s = summary[server]
             print(
-                f"{name:<10} {server:<9} {s['throughput']:>9.0f} {s['p50_ms']:>8.2f}"
+                f"{name:<10} {server:<17} {s['throughput']:>9.0f} {s['p50_ms']:>8.2f}"
                 f" {s['p99_ms']:>8.2f} {s['errors']:>6.0f}"
             )
-        ours, peer = summary["diplokg"], summary["oxigraph"]
-        summary["ratio"] = {
-            "throughput": ours["throughput"] / peer["throughput"],
-            "p50": ours["p50_ms"] / peer["p50_ms"],
-            "p99": ours["p99_ms"] / peer["p99_ms"],
-        }
-        r = summary["ratio"]
-        print(
-            f"{name:<10} {'ratio':<9} {r['throughput']:>9.2f} {r['p50']:>8.2f} {r['p99']:>8.2f}"
-            "   (diplokg / oxigraph)"
-        )
+        peer = summary["oxigraph"]
+        summary["ratio"] = {}
+        for server in ports:
+            if server == "oxigraph":
+                continue
+            ours = summary[server]
+            r = summary["ratio"][server] = {
+                "throughput": ours["throughput"] / peer["throughput"],
+                "p50": ours["p50_ms"] / peer["p50_ms"],
+                "p99": ours["p99_ms"] / peer["p99_ms"],
+            }
+            print(
+                f"{name:<10} {'ratio':<17} {r['throughput']:>9.2f} {r['p50']:>8.2f}"
+                f" {r['p99']:>8.2f}   ({server} / oxigraph)"
+            )
         results["queries"][name] = summary
     return results
 
