@@ -21,8 +21,9 @@ it:
    (a SELECT, an aggregate, a one-entity CONSTRUCT; ``connections`` closed-loop
    clients, ``rounds`` rounds of ``seconds``, servers alternating) for
    ``diplokg serve`` on the memory and disk stores, each with its answer cache
-   (the default) and without (``--query-cache 0``), and ``oxigraph serve`` on
-   the same data, in the same run.
+   (the default) and without (``--query-cache 0``), on granian (the default
+   server) and, for the memory store, on gunicorn too (``--server gunicorn``),
+   and ``oxigraph serve`` on the same data, in the same run.
 
 Generated scales are not run through ``diplokg build`` (its reasoning and SHACL
 take minutes at 10k and are measured by :mod:`benchmarks.build_bench`): their
@@ -261,19 +262,24 @@ def first_entity(dist: Path) -> str:
 def http_bench(
     dist: Path, store_path: Path, args: argparse.Namespace
 ) -> dict[str, dict[str, dict[str, float]]]:
-    """The three queries over HTTP: diplokg (memory, disk) and oxigraph serve, same run."""
+    """The three queries over HTTP: diplokg (memory, disk; granian, gunicorn) and oxigraph serve."""
     entity = first_entity(dist)
     queries = bench_http.queries(entity)
     servers: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
     try:
         oxi, oxi_port = start_oxigraph(dist)
         servers["oxigraph"] = (oxi, oxi_port)
-        # The answer cache (query_cache) on, as served by default, and off: before and after.
+        # The answer cache (query_cache) on, as served by default, and off; on granian
+        # (the default server) and on gunicorn, the alternative.
+        nocache = ("--query-cache", "0")
+        gunicorn = ("--server", "gunicorn")
         for name, backend, extra in (
-            ("diplokg-memory", "memory", ()),
-            ("diplokg-memory-nocache", "memory", ("--query-cache", "0")),
-            ("diplokg-disk", "disk", ()),
-            ("diplokg-disk-nocache", "disk", ("--query-cache", "0")),
+            ("diplokg-memory-granian", "memory", ()),
+            ("diplokg-memory-gunicorn", "memory", gunicorn),
+            ("diplokg-memory-nocache-granian", "memory", nocache),
+            ("diplokg-memory-nocache-gunicorn", "memory", nocache + gunicorn),
+            ("diplokg-disk-granian", "disk", ()),
+            ("diplokg-disk-nocache-granian", "disk", nocache),
         ):
             proc, port, _ = start_diplokg(
                 dist, backend, store_path, args.workers, args.threads, *extra
@@ -503,7 +509,8 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, command: str
             "",
             f"{args.connections} closed-loop connections x {args.seconds:g} s, median of"
             f" {args.rounds} rounds, servers alternating; `diplokg serve` with"
-            f" {args.workers} workers x {args.threads} threads. Targets on the article graph:"
+            f" {args.workers} workers x {args.threads} threads, on the store and the WSGI server"
+            " its name ends with (`nocache`: `--query-cache 0`). Targets on the article graph:"
             f" throughput ≥ {TARGET_THROUGHPUT}x oxigraph serve's, p99 ≤ {TARGET_P99}x its p99.",
             "",
             "| scale | query | server | req/s | p50 ms | p99 ms | errors | throughput ratio |"
