@@ -12,17 +12,13 @@ from diplokg.serialise import (
     DUMPS,
     graph_turtle,
     gzip_bytes,
-    namespace_manager,
     render_dumps,
     store_nquads,
     store_ntriples,
     store_predicates,
     store_trig,
     store_turtle,
-    to_nquads,
     to_ntriples,
-    to_trig,
-    to_turtle,
     turtle_prefixes,
 )
 
@@ -246,39 +242,3 @@ def test_ntriples_sorted_and_unique() -> None:
     assert lines == sorted(lines)
     assert len(lines) == len(set(lines)) == 5
     assert '"two\\nlines"' in to_ntriples(g1).decode()
-
-
-def test_nquads_name_the_graph() -> None:
-    lines = to_nquads(graphs()).decode().splitlines()
-    assert lines == sorted(lines)
-    assert f'<{BASE}id/m> <http://example.com/w#r> "3"^^<{XSD_INTEGER}> <{G2}> .' in lines
-    ds = Dataset()
-    ds.parse(data="\n".join(lines), format="nquads")
-    assert len(ds.graph(G1)) == 4
-
-
-def test_rdflib_trig_round_trips_with_graphs_in_order() -> None:
-    gs = graphs()
-    nm = namespace_manager(BASE, gs)
-    text = to_trig(gs, nm).decode()
-    assert text.index(str(G2)) < text.index(str(G1))
-    assert "@prefix id: <https://w3id.org/diplokg/id/> ." in text
-    ds = Dataset()
-    ds.parse(data=text, format="trig")
-    for g in gs:
-        assert isomorphic(ds.graph(g.identifier), g)
-
-
-def test_generated_prefixes_are_shared_and_stable() -> None:
-    gs = graphs()
-    first = to_trig(gs, namespace_manager(BASE, gs))
-    second = to_trig(list(reversed(graphs())), namespace_manager(BASE, list(reversed(gs))))
-    assert first == second
-    assert b"@prefix ns1: <http://example.com/w#> ." in first
-
-
-def test_rdflib_turtle_round_trips() -> None:
-    g1, _ = graphs()
-    data = to_turtle(g1, namespace_manager(BASE, [g1]))
-    assert isomorphic(Graph().parse(data=data, format="turtle"), g1)
-    assert to_turtle(Graph(), namespace_manager(BASE, [])) == b""

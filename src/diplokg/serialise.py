@@ -23,10 +23,8 @@ Turtle and TriG writers, so no statement goes through rdflib. :func:`render_dump
 writes the eight files together, sharing that work and compressing each file in
 a thread (zlib releases the GIL) while the next one is written.
 
-The rdflib-based :func:`to_ntriples`, :func:`to_nquads`, :func:`namespace_manager`,
-:func:`to_turtle` and :func:`to_trig` serialise :class:`rdflib.Graph` objects, for
-callers that hold no store; :func:`graph_turtle` writes a small rdflib graph (the
-SHACL report) like the Turtle dump.
+:func:`graph_turtle` writes a small rdflib graph (the SHACL report) like the Turtle
+dump; :func:`to_ntriples` writes one as sorted N-Triples (for digests of a graph).
 """
 
 from __future__ import annotations
@@ -38,13 +36,12 @@ import re
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, Triple, parse, serialize
 from rdflib import Graph
-from rdflib.namespace import NamespaceManager
 
 from diplokg.namespaces import prefixes_for
 
@@ -500,97 +497,3 @@ def to_ntriples(graph: Graph) -> bytes:
     """
     lines = sorted(set(_nt_lines(graph)))
     return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
-
-
-def to_nquads(graphs: Iterable[Graph]) -> bytes:
-    """Serialise named graphs as sorted N-Quads.
-
-    Args:
-        graphs: Graphs whose identifiers are their names.
-
-    Returns:
-        UTF-8 bytes, one quad a line, sorted.
-    """
-    lines: set[str] = set()
-    for graph in graphs:
-        name = graph.identifier.n3()
-        for line in _nt_lines(graph):
-            # Each N-Triples line ends with " ."; the graph name goes before the dot.
-            lines.add(line.rstrip()[:-1].rstrip() + f" {name} .")
-    return ("\n".join(sorted(lines)) + "\n").encode("utf-8") if lines else b""
-
-
-def namespace_manager(base: str, graphs: Iterable[Graph]) -> NamespaceManager:
-    """Build the prefix bindings shared by every Turtle and TriG output.
-
-    The project and reused prefixes are bound first; a prefix is then generated
-    (``ns1``, ``ns2``…) for any other namespace used by a predicate, in sorted order.
-
-    Args:
-        base: The dataset namespace.
-        graphs: The graphs that will be written with these bindings.
-
-    Returns:
-        The namespace manager.
-    """
-    holder = Graph(bind_namespaces="none")
-    nm = holder.namespace_manager
-    for prefix, ns in prefixes_for(base).items():
-        nm.bind(prefix, ns, override=True, replace=True)
-    predicates = sorted({str(p) for g in graphs for p in g.predicates()})
-    for p in predicates:
-        try:
-            nm.compute_qname(p, generate=True)
-        except (ValueError, KeyError):
-            continue  # not splittable into namespace + name: written as a full IRI
-    return nm
-
-
-def _rdflib_turtle(graph: Graph, nm: NamespaceManager) -> tuple[list[str], str]:
-    copy = Graph(identifier=graph.identifier, bind_namespaces="none")
-    copy.namespace_manager = nm
-    for triple in graph:
-        copy.add(triple)
-    text = copy.serialize(format="turtle", encoding="utf-8").decode("utf-8")
-    prefixes: list[str] = []
-    body = text
-    while body.startswith("@prefix "):
-        line, _, body = body.partition("\n")
-        prefixes.append(line)
-    return prefixes, body.strip("\n")
-
-
-def to_turtle(graph: Graph, nm: NamespaceManager) -> bytes:
-    """Serialise a graph as Turtle with fixed prefixes.
-
-    Args:
-        graph: The graph, without blank nodes.
-        nm: The shared prefix bindings (:func:`namespace_manager`).
-
-    Returns:
-        UTF-8 bytes.
-    """
-    prefixes, body = _rdflib_turtle(graph, nm)
-    if not body:
-        return b""
-    return ("\n".join(sorted(prefixes)) + "\n\n" + body + "\n").encode("utf-8")
-
-
-def to_trig(graphs: Sequence[Graph], nm: NamespaceManager) -> bytes:
-    """Serialise named graphs as TriG, graphs sorted by name.
-
-    Args:
-        graphs: The graphs, without blank nodes; identifiers are their names.
-        nm: The shared prefix bindings (:func:`namespace_manager`).
-
-    Returns:
-        UTF-8 bytes.
-    """
-    prefixes: set[str] = set()
-    blocks = []
-    for graph in sorted(graphs, key=lambda g: str(g.identifier)):
-        used, body = _rdflib_turtle(graph, nm)
-        prefixes.update(used)
-        # The body is not indented: that would change multi-line literals.
-        blocks.append(f"{graph.identifier.n3()} {{\n{body}\n}}\n")
-    return ("\n".join(sorted(prefixes)) + "\n\n" + "\n".join(blocks)).encode("utf-8")
