@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import socket
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -714,3 +715,23 @@ def test_a_long_query_by_get(live_server: LiveServer) -> None:
     r = live_server.request("GET", q(padding + ASK))
     assert r.status == 200
     assert json.loads(r.body)["boolean"] is True
+
+
+@pytest.mark.parametrize("size", [200, 150_000])
+def test_a_chunked_body_is_held_to_the_size_limit(live_server: LiveServer, size: int) -> None:
+    # A chunked body announces no Content-Length: the limit must hold all the same.
+    query = b"ASK { ?s ?p ?o } #" + b"x" * size
+    chunks = [query[i : i + 8192] for i in range(0, len(query), 8192)]
+    body = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
+    head = (
+        b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+        b"Content-Type: application/sparql-query\r\nAccept: application/sparql-results+json\r\n"
+        b"Connection: close\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", live_server.port), timeout=30) as sock:
+        sock.sendall(head + body)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    status = int(reply.split(b" ", 2)[1])
+    assert status == (200 if size < 100_000 else 413), reply[:300]

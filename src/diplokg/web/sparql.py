@@ -23,7 +23,13 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 
 from diplokg import conneg
 from diplokg.config import Settings
-from diplokg.errors import Forbidden, InputError, NotAcceptable, UnsupportedMediaType
+from diplokg.errors import (
+    Forbidden,
+    InputError,
+    NotAcceptable,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from diplokg.store import QueryRequest, QueryResult, Store
 from diplokg.web.description import describe_service
 from diplokg.web.examples import load_examples
@@ -59,6 +65,34 @@ class ProtocolRequest:
         return values[0] if values else None
 
 
+def _body() -> bytes:
+    """The request body, refused (413) past ``max_body`` even when sent in chunks.
+
+    With a Content-Length, Werkzeug refuses a body over ``MAX_CONTENT_LENGTH`` itself.
+    A chunked body announces no length, and Werkzeug's stream would stop quietly at
+    the limit (a truncated query); so the server's stream is read here, at most one
+    byte past the limit.
+
+    Raises:
+        PayloadTooLarge: The body is longer than ``max_body``.
+    """
+    if request.content_length is not None or not request.environ.get("wsgi.input_terminated"):
+        return request.get_data()
+    limit = _settings().max_body
+    stream = request.environ["wsgi.input"]
+    parts: list[bytes] = []
+    size = 0
+    while size <= limit:
+        part = stream.read(limit + 1 - size)
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    if size > limit:
+        raise PayloadTooLarge(f"the request body is longer than the {limit} byte limit")
+    return b"".join(parts)
+
+
 def _decode_pairs(raw: bytes, where: str) -> dict[str, list[str]]:
     try:
         pairs = parse_qsl(
@@ -92,12 +126,12 @@ def read_protocol_request() -> ProtocolRequest:
         if mimetype == UPDATE:
             raise Forbidden(FORBIDDEN_UPDATE)
         if mimetype == FORM:
-            for name, values in _decode_pairs(request.get_data(), "form body").items():
+            for name, values in _decode_pairs(_body(), "form body").items():
                 params.setdefault(name, []).extend(values)
         elif mimetype == DIRECT:
             charset = request.mimetype_params.get("charset", "utf-8")
             try:
-                body_query = request.get_data().decode(charset, errors="strict")
+                body_query = _body().decode(charset, errors="strict")
             except (UnicodeDecodeError, LookupError):
                 raise InputError(f"the query body is not valid {charset}") from None
         else:
