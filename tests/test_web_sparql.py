@@ -735,3 +735,22 @@ def test_a_chunked_body_is_held_to_the_size_limit(live_server: LiveServer, size:
             reply += chunk
     status = int(reply.split(b" ", 2)[1])
     assert status == (200 if size < 100_000 else 413), reply[:300]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/sparql?query=", None),
+        ("GET", "/sparql?query=%20%0A", None),
+        ("POST", "/sparql", b""),
+    ],
+)
+def test_an_empty_query_is_a_bad_request_not_an_update(
+    live_server: LiveServer, method: str, path: str, body: bytes | None
+) -> None:
+    headers = {"Accept": "application/sparql-results+json"}
+    if body is not None:
+        headers["Content-Type"] = "application/sparql-query"
+    reply = live_server.request(method, path, body=body, headers=headers)
+    assert reply.status == 400
+    assert "the query is empty" in reply.text

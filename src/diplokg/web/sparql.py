@@ -147,6 +147,9 @@ def read_protocol_request() -> ProtocolRequest:
         queries = [body_query]
     if len(queries) > 1:
         raise InputError(f"{len(queries)} query parameters; send exactly one")
+    if queries and not queries[0].strip():
+        # An empty text is a valid (empty) SPARQL Update, but nobody sends one meaning it.
+        raise InputError("the query is empty: send a SELECT, ASK, CONSTRUCT or DESCRIBE query")
     return ProtocolRequest(
         queries[0] if queries else None,
         tuple(params.get("default-graph-uri", [])),
