@@ -151,7 +151,7 @@ def prepare_store(settings: Settings) -> None:
         remember_verified(settings.store_dir, verified)
         return
     # Load in a child process: RocksDB's threads must not exist in the process
-    # gunicorn forks its workers from.
+    # the WSGI server (granian or gunicorn) forks its workers from.
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(1) as pool:
         pool.apply(prepare, (settings.store_dir, dump_path(settings), digest, verified))
