@@ -164,9 +164,17 @@ def serve_gunicorn(settings: Settings) -> None:
     Raises:
         InputError: A worker's app did not load (the message is on stderr).
     """
+    from gunicorn.errors import HaltServer  # type: ignore[import-untyped]
+
     master = os.getpid()
     try:
         _Gunicorn(settings, gunicorn_options(settings)).run()
+    except HaltServer as halt:
+        # Two workers failing together: the second failure is reported while the
+        # arbiter is already halting for the first, and escapes it as an exception.
+        if halt.exit_status == WORKER_BOOT_ERROR:
+            raise boot_error(settings) from None
+        raise
     except SystemExit as stop:
         # Workers are forks of this process: only the master turns a boot error
         # into a message; a worker's exit status must reach the master as it is.
