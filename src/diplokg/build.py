@@ -176,6 +176,10 @@ def _no_cyclic_gc() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            # Everything allocated meanwhile is still in the youngest generation, so the
+            # first collection would walk all of it: move it to the oldest one first.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
@@ -292,12 +296,14 @@ def _check_project(settings: Settings) -> CheckedDataset:
     reasoning = _step(
         timings, "reason", lambda: compute_inferences(inputs, base, settings.reasoner)
     )
-    graphs["inferred"] = skolemise(_as_graph(reasoning.inferred, graph_iri(base, "inferred")), base)
+    inferred: Iterable[Triple] = reasoning.inferred
+    if any(type(t) is BNode for triple in inferred for t in triple):  # not from OWL 2 RL rules
+        inferred = skolemise(_as_graph(inferred, graph_iri(base, "inferred")), base)
     _step(timings, "consistency", lambda: check_consistency(reasoning, base))
     # The store holds what SHACL validates (ontology, facts, background, inferred);
     # the shapes join it after validation, the meta graph after that.
     validated = {n: g for n, g in graphs.items() if n != "shapes"}
-    store = _step(timings, "store", lambda: _load_store(validated, stage.entries, base))
+    store = _step(timings, "store", lambda: _load_store(validated, stage.entries, inferred, base))
 
     def shacl() -> ShaclReport:
         ontology = Graph(bind_namespaces="none")  # pySHACL needs a context-aware store
@@ -322,6 +328,7 @@ def _check_project(settings: Settings) -> CheckedDataset:
 
     sizes = {name: len(g) for name, g in graphs.items()}
     sizes.update((name, len(entry.triples)) for name, entry in stage.entries.items())
+    sizes["inferred"] = len(reasoning.inferred)
     names = sorted(sizes)
 
     def meta() -> Graph:
@@ -352,8 +359,13 @@ def _add_graph(store: ox.Store, graph: Graph, base: str, to_ox: ToOxigraph | Non
     store.bulk_extend(ox.Quad(term(s), term(p), term(o), name) for s, p, o in graph)
 
 
-def _load_store(graphs: dict[str, Graph], entries: dict[str, CachedSource], base: str) -> ox.Store:
-    """Put the named graphs and the sources' graphs in an in-memory Oxigraph store."""
+def _load_store(
+    graphs: dict[str, Graph],
+    entries: dict[str, CachedSource],
+    inferred: Iterable[Triple],
+    base: str,
+) -> ox.Store:
+    """Put the graphs, the sources' graphs and the inferences in an Oxigraph store."""
     store = ox.Store()
     term = ToOxigraph()
     for graph in graphs.values():
@@ -361,6 +373,8 @@ def _load_store(graphs: dict[str, Graph], entries: dict[str, CachedSource], base
     for entry in entries.values():
         name = ox.NamedNode(entry.graph)
         store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in entry.triples)
+    name = term(graph_iri(base, "inferred"))
+    store.bulk_extend(ox.Quad(term(s), term(p), term(o), name) for s, p, o in inferred)
     return store
 
 
