@@ -125,3 +125,13 @@ def test_a_syntax_error_in_a_source_names_its_file_and_line(
         _run(root)
     assert info.value.path == victim
     assert info.value.line == 12
+
+
+def test_working_in_this_process_leaves_no_state_behind(corpus: Path) -> None:
+    import gc
+
+    assert gc.isenabled()
+    _run(corpus)
+    assert gc.isenabled()
+    assert not stage._TEXTS
+    assert not stage._DIGESTS

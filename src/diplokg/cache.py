@@ -11,7 +11,8 @@ An entry is trusted only if all of these hold, otherwise it is ignored and
 recomputed (and overwritten):
 
 - its key matches: sha256 over the cache format, the diplokg version, the code of
-  the modules whose output is cached, the rdflib version, the base, the source id
+  the modules whose output is cached, the rdflib and pyoxigraph versions (both parse
+  or write the entry), the base, the source id
   and the bytes of the source's three files;
 - the texts of the *other* sources its quotes point to are unchanged (an
   annotation may quote another source; their text digests are stored with the entry);
@@ -202,7 +203,8 @@ class SourceCache:
             The hex sha256.
         """
         h = hashlib.sha256()
-        parts = [FORMAT, __version__, self._code, rdflib.__version__, self.base, source.id]
+        parts = [FORMAT, __version__, self._code, rdflib.__version__, ox.__version__]
+        parts += [self.base, source.id]
         h.update("\0".join(parts).encode("utf-8"))
         for rel in (source.metadata_path, source.facts_path):
             data = (root / rel).read_bytes() if rel is not None else b""

@@ -77,10 +77,14 @@ _DIGESTS: dict[str, str] = {}
 
 def _start(root: Path, base: str, texts: dict[str, str], digests: dict[str, str]) -> None:
     global _ROOT, _BASE, _TEXTS, _DIGESTS
-    gc.disable()  # see diplokg.build._no_cyclic_gc
     ns = project_namespaces(base)
     _ROOT, _BASE, _DIGESTS = root, base, digests
     _TEXTS = {ns.id[sid]: text for sid, text in texts.items()}
+
+
+def _start_worker(root: Path, base: str, texts: dict[str, str], digests: dict[str, str]) -> None:
+    gc.disable()  # a worker only accumulates live objects (see diplokg.build._no_cyclic_gc)
+    _start(root, base, texts, digests)
 
 
 def _work(source: Source) -> _Outcome:
@@ -132,7 +136,10 @@ def _run(
         return map(_work, sources)
     context = multiprocessing.get_context("forkserver")
     pool = ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_start, initargs=(root, base, texts, digests)
+        workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(root, base, texts, digests),
     )
     with pool:
         chunk = max(1, len(sources) // (workers * 16))
@@ -168,16 +175,19 @@ def run_stage(
             found[source.id] = entry
     texts = {s.id: s.text for s in sources}
     problems: list[str] = []
-    for source, outcome in zip(todo, _run(root, base, todo, texts, digests), strict=True):
-        if outcome.syntax is not None:
-            path, line, reason = outcome.syntax
-            raise FileSyntaxError(Path(path), line, reason)
-        if outcome.problems:
-            problems += outcome.problems
-            continue
-        found[source.id] = decode_entry(outcome.body)
-        if cache is not None:
-            cache.store(root, source, outcome.body)
+    try:
+        for source, outcome in zip(todo, _run(root, base, todo, texts, digests), strict=True):
+            if outcome.syntax is not None:
+                path, line, reason = outcome.syntax
+                raise FileSyntaxError(Path(path), line, reason)
+            if outcome.problems:
+                problems += outcome.problems
+                continue
+            found[source.id] = decode_entry(outcome.body)
+            if cache is not None:
+                cache.store(root, source, outcome.body)
+    finally:
+        _start(Path(), "", {}, {})  # the texts are not kept in this process after the stage
     if problems:
         raise ProvenanceError(problems)
     if cache is not None:

@@ -108,7 +108,7 @@ def dataset_statistics(store: ox.Store, names: list[str], base: str) -> DatasetS
     for row in rows(f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {distinct} }} GROUP BY ?p", **union):
         stats.properties[to_rdflib(row["p"])] = _count(row["n"])
     stats.triples = sum(stats.properties.values())  # each triple has one predicate
-    id_space = json.dumps(str(project_namespaces(base).id))
+    id_space = json.dumps(str(project_namespaces(base).id), ensure_ascii=False)
     (row,) = rows(
         "SELECT (COUNT(DISTINCT ?e) AS ?n) WHERE {"
         " { ?e ?p ?o } UNION { ?s ?p ?e }"
