@@ -27,15 +27,15 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph
 from rdflib.compare import isomorphic, to_isomorphic
-from rdflib.namespace import XSD
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.query import Result
 from rdflib.term import Node
 
 from diplokg.build import build
 from diplokg.config import Settings
+from diplokg.terms import ToRdflib
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "queries"
@@ -127,21 +127,9 @@ def from_rdflib(result: Result) -> Answer:
     return Answer("SELECT", tuple(str(v) for v in result.vars or []), rows)
 
 
-def rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
-    """Turn an Oxigraph term into the equal rdflib term (a simple literal has no datatype)."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    if term.datatype.value == str(XSD.string):
-        return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
-
-
 def from_oxigraph(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> Answer:
     """Turn an Oxigraph result into an Answer."""
+    rdflib_term = ToRdflib()
     if isinstance(result, ox.QueryBoolean):
         return Answer("ASK", boolean=bool(result))
     if isinstance(result, ox.QueryTriples):

@@ -64,6 +64,7 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
 from diplokg.errors import InputError
+from diplokg.terms import ToRdflib
 
 SH_NS = "http://www.w3.org/ns/shacl#"
 
@@ -461,7 +462,7 @@ class _Data:
                 o_key = (
                     f"_:{quad.object.value}"
                     if isinstance(quad.object, ox.BlankNode)
-                    else self.key(_rdflib(quad.object))
+                    else self.key(ToRdflib()(quad.object))
                 )
                 graph.add((self.node(node), URIRef(quad.predicate.value), self.node(o_key)))
                 if o_key.startswith("_:") and o_key not in seen:
@@ -496,18 +497,6 @@ def _source_literals(store: ox.Store, source: Graph) -> dict[str, Node]:
             s, o = line.split("\t")
             out[o] = typed[int(s[len("<urn:x-diplokg:") : -1])]
     return out
-
-
-def _rdflib(term: Any) -> Node:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    if term.datatype.value == _XSD_STRING:
-        return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
 # --------------------------------------------------------------------------- shapes
