@@ -69,8 +69,8 @@ def test_granian_options() -> None:
     assert {h["stream"] for h in handlers} == {"ext://sys.stderr"}
 
 
-def test_the_default_server_is_granian() -> None:
-    assert Settings.from_env({}).server == "granian" == server.SERVERS[0]
+def test_the_default_server_is_gunicorn() -> None:
+    assert Settings.from_env({}).server == "gunicorn" == server.SERVERS[0]
     assert Settings.from_env({"DIPLOKG_SERVER": "gunicorn"}).server == "gunicorn"
     assert server.check_server(Settings.from_env({}, server="gunicorn")) == "gunicorn"
 
@@ -83,7 +83,7 @@ def test_an_unknown_server_is_refused_before_anything_starts(tmp_path: Path) -> 
         cli, ["serve", "--root", str(tmp_path), "--server", "nginx"], env={}
     )
     assert result.exit_code == 2
-    assert "unknown server 'nginx': choose one of granian, gunicorn" in result.output
+    assert "unknown server 'nginx': choose one of gunicorn, granian" in result.output
     result = CliRunner().invoke(
         cli, ["serve", "--root", str(tmp_path)], env={"DIPLOKG_SERVER": "x"}
     )
@@ -156,13 +156,15 @@ def test_serve_with_a_dump_that_does_not_load_stops_with_a_message(
         pass
 
 
-def test_an_address_in_use_is_a_clear_error() -> None:
+@pytest.mark.parametrize("name", server.SERVERS)
+def test_an_address_in_use_is_a_clear_error(name: str) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         env = {k: v for k, v in os.environ.items() if not k.startswith("DIPLOKG_")}
         cmd = [sys.executable, "-m", "diplokg", "serve", "--root", str(WEB), "--port", str(port)]
+        cmd += ["--server", name]
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in done.stderr

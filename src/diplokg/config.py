@@ -70,7 +70,9 @@ class Settings:
         "", "Public URL of the server behind a proxy (empty: the URL the request came to)."
     )
     server: str = setting(
-        "granian", "WSGI server of `diplokg serve`: granian (the faster) or gunicorn."
+        "gunicorn",
+        'WSGI server of `diplokg serve`: gunicorn or granian (faster; see "Serving" for'
+        " when a worker dies).",
     )
     workers: int = setting(2, "Web worker processes of the WSGI server.")
     threads: int = setting(4, "Request threads per worker, each with its own query evaluator.")

@@ -1,13 +1,16 @@
-"""``diplokg serve``: the app on granian (or gunicorn), the dataset built first when needed.
+"""``diplokg serve``: the app on gunicorn (or granian), the dataset built first when needed.
 
 The ``server`` setting picks the WSGI server:
 
-- ``granian`` (the default, https://github.com/emmett-framework/granian): a Rust
-  HTTP server; ``workers`` processes, each running the app on ``threads``
-  blocking threads. It answers a cached request in about half the time of
-  gunicorn (``benchmarks/HTTP.md``).
-- ``gunicorn`` (https://docs.gunicorn.org/): ``workers`` processes with
-  ``threads`` threads each (the ``gthread`` worker).
+- ``gunicorn`` (the default, https://docs.gunicorn.org/): ``workers`` processes
+  with ``threads`` threads each (the ``gthread`` worker), accepting on one shared
+  socket, so a worker that dies loses only the requests it had in flight.
+- ``granian`` (https://github.com/emmett-framework/granian): a Rust HTTP server;
+  ``workers`` processes, each running the app on ``threads`` blocking threads. It
+  answers a cached request in about half the time of gunicorn
+  (``benchmarks/HTTP.md``), but each worker listens on its own socket: when one
+  dies, the connections queued on it are reset unless the kernel migrates them
+  (``net.ipv4.tcp_migrate_req=1``).
 
 On both, each worker builds its own app with :func:`diplokg.web.create_app`, and
 so its own pool of query evaluators (one per thread); a worker that dies is
@@ -23,6 +26,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import socket
 import sys
 import traceback
 from copy import deepcopy
@@ -39,7 +43,7 @@ from diplokg.store import dump_path, prepare_store
 log = logging.getLogger(__name__)
 
 #: The WSGI servers ``diplokg serve`` runs on; the first is the default.
-SERVERS = ("granian", "gunicorn")
+SERVERS = ("gunicorn", "granian")
 
 #: Exit status of a worker whose app cannot load (gunicorn's, so that its master
 #: stops; granian's master is told by a signal instead, see :func:`_load_app`).
@@ -158,6 +162,23 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _check_address(settings: Settings) -> None:
+    """Fail early, with a clear message, when the address cannot be listened on.
+
+    Raises:
+        InputError: The host and port cannot be bound (in use, not an address here…).
+    """
+    try:
+        infos = socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM)
+        family, kind, proto, _name, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
+            probe.bind(address)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise InputError(f"cannot listen on {settings.host}:{settings.port}: {reason}") from None
+
+
 def serve_gunicorn(settings: Settings) -> None:
     """Run the app on gunicorn until stopped.
 
@@ -166,6 +187,7 @@ def serve_gunicorn(settings: Settings) -> None:
     """
     from gunicorn.errors import HaltServer  # type: ignore[import-untyped]
 
+    _check_address(settings)  # gunicorn would retry for 5 s, then exit 1 with a log line
     master = os.getpid()
     try:
         _Gunicorn(settings, gunicorn_options(settings)).run()
