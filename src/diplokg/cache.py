@@ -127,28 +127,28 @@ class CachedSource:
     evidence: list[Evidence]
     quoted: dict[str, str]
 
-    def ntriples(self) -> bytes:
-        """The graph as N-Triples, as the cache stores it."""
-        return ox.serialize(self.triples, format=ox.RdfFormat.N_TRIPLES) or b""
 
-
-def encode_entry(entry: CachedSource, ntriples: bytes | None = None) -> bytes:
+def encode_entry(
+    graph: str, evidence: list[Evidence], quoted: dict[str, str], ntriples: bytes
+) -> bytes:
     """Write an entry's body: a JSON line (graph, evidence, quoted), then N-Triples.
 
     Args:
-        entry: The entry.
-        ntriples: Its triples already written as N-Triples, if at hand.
+        graph: The IRI of the source's named graph.
+        evidence: Its verified evidence quotes.
+        quoted: The other sources its quotes point to: source IRI → text sha256.
+        ntriples: The graph, skolemised, as N-Triples.
 
     Returns:
-        The bytes the cache's checksum covers.
+        The bytes the cache's checksum covers (:func:`decode_entry` reads them back).
     """
     meta = {
-        "graph": entry.graph,
-        "evidence": [_enc_evidence(e) for e in entry.evidence],
-        "quoted": entry.quoted,
+        "graph": graph,
+        "evidence": [_enc_evidence(e) for e in evidence],
+        "quoted": quoted,
     }
     body = json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return body + b"\n" + (entry.ntriples() if ntriples is None else ntriples)
+    return body + b"\n" + ntriples
 
 
 def decode_entry(body: bytes) -> CachedSource:

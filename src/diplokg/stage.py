@@ -108,13 +108,9 @@ def _work(source: Source) -> _Outcome:
         format=ox.RdfFormat.N_TRIPLES,
     )
     quoted = {str(s) for s in graph.objects(None, OA.hasSource)}
-    entry = CachedSource(
-        str(graph.identifier),
-        [],
-        report.evidence,
-        {iri: _DIGESTS[iri] for iri in sorted(quoted) if iri in _DIGESTS},
-    )
-    return _Outcome(body=encode_entry(entry, ntriples or b""))
+    digests = {iri: _DIGESTS[iri] for iri in sorted(quoted) if iri in _DIGESTS}
+    body = encode_entry(str(graph.identifier), report.evidence, digests, ntriples or b"")
+    return _Outcome(body=body)
 
 
 def _workers(count: int) -> int:
