@@ -324,7 +324,7 @@ def _check_project(settings: Settings) -> CheckedDataset:
         named.add(triple)
     report_graph = skolemise(named, base, dict(shapes_ids))
     check_report(report, base)
-    _add_graph(store, graphs["shapes"], base)
+    _add_graph(store, graphs["shapes"])
 
     sizes = {name: len(g) for name, g in graphs.items()}
     sizes.update((name, len(entry.triples)) for name, entry in stage.entries.items())
@@ -337,7 +337,7 @@ def _check_project(settings: Settings) -> CheckedDataset:
         return describe_dataset(stats, base, ids, project.input_digest, __version__)
 
     meta_graph = _step(timings, "void", meta)
-    _add_graph(store, meta_graph, base)
+    _add_graph(store, meta_graph)
     sizes["meta"] = len(meta_graph)
     counts = {"hits": len(stage.hits), "misses": len(stage.misses)}
     return CheckedDataset(
@@ -352,7 +352,7 @@ def _as_graph(triples: Iterable[Triple], name: URIRef) -> Graph:
     return graph
 
 
-def _add_graph(store: ox.Store, graph: Graph, base: str, to_ox: ToOxigraph | None = None) -> None:
+def _add_graph(store: ox.Store, graph: Graph, to_ox: ToOxigraph | None = None) -> None:
     """Add an rdflib graph to the store as the named graph of its identifier."""
     term = to_ox or ToOxigraph()
     name = term(graph.identifier)
@@ -369,7 +369,7 @@ def _load_store(
     store = ox.Store()
     term = ToOxigraph()
     for graph in graphs.values():
-        _add_graph(store, graph, base, term)
+        _add_graph(store, graph, term)
     for entry in entries.values():
         name = ox.NamedNode(entry.graph)
         store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in entry.triples)
