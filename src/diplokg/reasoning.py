@@ -432,6 +432,8 @@ class Reasoning:
         noise: How many inferred triples each noise rule removed.
         reasoner: The route that ran (``owlrl``, ``reasonable`` or ``rules``).
         fallback: Why the chosen route handed the input to owlrl (empty if it did not).
+        compiled: The A-box rules the ``rules`` route compiled from the T-box closure
+            (term ids of ``closure``), or ``None`` on another route.
     """
 
     asserted: Closure
@@ -441,6 +443,7 @@ class Reasoning:
     noise: dict[str, int] = field(default_factory=dict)
     reasoner: str = "owlrl"
     fallback: str = ""
+    compiled: _Rules | None = None
 
 
 #: The reasoners a build can use (``Settings.reasoner``).
@@ -1043,7 +1046,8 @@ def _rules_reasoning(asserted: Closure) -> Reasoning:
     _check_derived(closure, rules, derived, tbox_added, type_id)
 
     inferred, noise = _published(closure, [tbox_added, seeded, derived])
-    return Reasoning(asserted, inferred, closure, sorted({*errors, *dt_errors}), noise, "rules")
+    errors = sorted({*errors, *dt_errors})
+    return Reasoning(asserted, inferred, closure, errors, noise, "rules", compiled=rules)
 
 
 def _check_derived(

@@ -143,7 +143,11 @@ def _run(
 
 
 def run_stage(
-    root: Path, base: str, sources: list[Source], cache: SourceCache | None
+    root: Path,
+    base: str,
+    sources: list[Source],
+    cache: SourceCache | None,
+    only: set[str] | None = None,
 ) -> StageResult:
     """Take each source from the cache or work on it; store what was worked on.
 
@@ -152,6 +156,8 @@ def run_stage(
         base: The dataset namespace.
         sources: Every source of the project, sorted by id.
         cache: The incremental build cache, or ``None``.
+        only: Handle just these source ids (quotes are still checked against every
+            source's text, and the cache keeps the other sources' entries).
 
     Returns:
         Every source's entry, and which came from the cache.
@@ -163,7 +169,7 @@ def run_stage(
     digests = cache.digests(sources) if cache is not None else {}
     found: dict[str, CachedSource] = {}
     todo: list[Source] = []
-    for source in sources:
+    for source in sources if only is None else [s for s in sources if s.id in only]:
         entry = cache.load(root, source, digests) if cache is not None else None
         if entry is None:
             todo.append(source)
@@ -186,11 +192,12 @@ def run_stage(
         _start(Path(), "", {}, {})  # the texts are not kept in this process after the stage
     if problems:
         raise ProvenanceError(problems)
-    if cache is not None:
+    if cache is not None and only is None:
         cache.prune({s.id for s in sources})
     done = {s.id for s in todo}
+    handled = [s for s in sources if s.id in found]
     return StageResult(
-        {f"facts/{s.id}": found[s.id] for s in sources},
-        [s.id for s in sources if s.id not in done],
-        [s.id for s in sources if s.id in done],
+        {f"facts/{s.id}": found[s.id] for s in handled},
+        [s.id for s in handled if s.id not in done],
+        [s.id for s in handled if s.id in done],
     )
