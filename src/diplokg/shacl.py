@@ -26,6 +26,14 @@ the standard leaves room) set at a time:
   grouped by ``$this``; ``$PATH`` is replaced by the shape's path, ``$currentShape``
   substituted, the ``sh:prefixes`` declarations prepended.
 
+When triples are only added to the data, :func:`validate_incremental` brings a previous
+validation up to date (its state from :func:`validate_keeping_state`) with the results
+a full validation would give: an analysis of the shapes (:class:`Reach`) tells which
+triples each shape's results at a focus node can depend on and how to walk back from
+such a triple to the focus node, so each added triple gives the focus nodes it can
+concern (:meth:`Validator.affected`); only those are validated again, the data looked
+up around them instead of fetched a whole relation at a time.
+
 Results carry what pySHACL's carry (focus node, path, value, severity, source shape
 and constraint component, ``sh:sourceConstraint`` of a SPARQL constraint, messages,
 ``sh:detail`` of ``sh:node``), with pySHACL's wording for a constraint without
@@ -45,9 +53,16 @@ stores numbers, booleans and dates in canonical form (``"01"^^xsd:integer`` is
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import heapq
+import itertools
+import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+import zlib
+from collections import abc
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pyoxigraph as ox
@@ -60,10 +75,14 @@ from pyshacl.rdfutil import stringify as _stringify
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, XSD
+from rdflib.paths import AlternativePath, InvPath, MulPath, NegatedPath, SequencePath
 from rdflib.plugins.sparql import prepareQuery
-from rdflib.term import Node
+from rdflib.plugins.sparql.algebra import translateGroupGraphPattern
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import Node, Variable
 
 from diplokg.errors import InputError
+from diplokg.skolem import blank_node_labels
 from diplokg.terms import ToRdflib
 
 SH_NS = "http://www.w3.org/ns/shacl#"
@@ -190,6 +209,7 @@ _NODE_KINDS = {
     "bnode": {_sh("BlankNode"), _sh("BlankNodeOrLiteral"), _sh("BlankNodeOrIRI")},
     "literal": {_sh("Literal"), _sh("BlankNodeOrLiteral"), _sh("IRIOrLiteral")},
 }
+_Term = ox.NamedNode | ox.BlankNode | ox.Literal
 _ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)")
 _ESCAPES = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 
@@ -306,7 +326,14 @@ def graph_from_store(store: ox.Store, graphs: Sequence[ox.NamedNode] | None = No
 
 
 class _Data:
-    """The data graph: queries over the union of a store's graphs, relations and terms."""
+    """The data graph: queries over the union of a store's graphs, relations and terms.
+
+    A relation (a predicate's pairs) is fetched whole, once, which is the fastest way
+    to answer for all the focus nodes of a full validation. With ``local`` (a
+    validation restricted to a few focus nodes of a large store), the values of a
+    predicate for a small node set are looked up for those nodes only (``VALUES``
+    queries), unless there are so many that fetching the whole relation is cheaper.
+    """
 
     def __init__(
         self,
@@ -314,14 +341,17 @@ class _Data:
         graphs: Sequence[ox.NamedNode] | None,
         source: Graph | None,
         namespaces: Graph | None,
+        local: bool = False,
     ) -> None:
         self.store = store
         self.graphs = list(graphs) if graphs is not None else None
         self.source = source  # the rdflib graph the store was copied from, if any
         self.namespaces = namespaces if namespaces is not None else Graph(bind_namespaces="core")
+        self.local = local
         self._pairs: dict[str, list[tuple[str, str]]] = {}
         self._forward: dict[str, dict[str, list[str]]] = {}
         self._backward: dict[str, dict[str, list[str]]] = {}
+        self._near: dict[tuple[str, bool], dict[str, list[str]]] = {}
         self._nodes: dict[str, Node] = _source_literals(store, source) if source else {}
         self._subclasses: dict[str, frozenset[str]] = {}
         self._keys: dict[Node, str] = {}
@@ -374,6 +404,82 @@ class _Data:
                 found.setdefault(o, []).append(s)
         return found
 
+    def forward_of(self, predicate: str, nodes: abc.Collection[str]) -> Mapping[str, Sequence[str]]:
+        """The values of a predicate for (at least) some nodes, by subject."""
+        if not self.local or predicate in self._pairs:
+            return self.forward(predicate)
+        return self._around(predicate, nodes, True)
+
+    def backward_of(
+        self, predicate: str, nodes: abc.Collection[str]
+    ) -> Mapping[str, Sequence[str]]:
+        """The subjects of a predicate for (at least) some nodes, by object."""
+        if not self.local or predicate in self._pairs:
+            return self.backward(predicate)
+        return self._around(predicate, nodes, False)
+
+    def _around(
+        self, predicate: str, nodes: abc.Collection[str], forward: bool
+    ) -> Mapping[str, Sequence[str]]:
+        """A relation's pairs at some nodes, each node looked up once (``local`` mode)."""
+        known = self._near.setdefault((predicate, forward), {})
+        missing = [n for n in nodes if n not in known]
+        if len(missing) > _LOCAL_LIMIT and not self.has_at_least(
+            predicate, _LOOKUP_COST * len(missing)
+        ):
+            return self.forward(predicate) if forward else self.backward(predicate)
+        here, there = ("s", "o") if forward else ("o", "s")
+        pattern = f"?s {predicate} ?o"
+        for n in missing:
+            known[n] = []
+        for n, value in self.lookup(pattern, here, there, missing):
+            known[n].append(value)
+        return known
+
+    def has_at_least(self, predicate: str, n: int) -> bool:
+        """Whether at least ``n`` triples have a predicate (counting stops at ``n``)."""
+        limited = f"SELECT ?s WHERE {{ ?s {predicate} ?o }} LIMIT {n}"
+        rows = self.rows(f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ {limited} }} }}")
+        return int(rows[0][0]) >= n
+
+    def lookup(
+        self, pattern: str, given: str, wanted: str, nodes: Sequence[str]
+    ) -> Iterator[tuple[str, str]]:
+        """The distinct ``(given, wanted)`` bindings of a graph pattern for some ``given`` nodes.
+
+        IRIs and literals are bound by ``VALUES`` blocks; a blank node, which a query
+        cannot write, by a query of its own.
+        """
+        head = f"SELECT DISTINCT ?{given} ?{wanted} WHERE {{"
+        written = [n for n in nodes if n[0] != "_"]
+        for i in range(0, len(written), _CHUNK):
+            values = " ".join(written[i : i + _CHUNK])
+            for row in self.rows(f"{head} VALUES ?{given} {{ {values} }} {pattern} }}"):
+                yield row[0], row[1]
+        for n in nodes:
+            if n[0] == "_":
+                bound = {given: ox.BlankNode(n[2:])}
+                for row in self.table(f"{head} {pattern} }}", bound)[1]:
+                    yield n, row[1]
+
+    def keys_of(self, terms: Iterable[_Term]) -> list[str]:
+        """The keys of store terms (literals as the store writes them, canonical)."""
+        out: list[str] = []
+        literals: list[tuple[int, ox.Literal]] = []
+        for term in terms:
+            if isinstance(term, ox.NamedNode):
+                out.append(f"<{term.value}>")
+            elif isinstance(term, ox.BlankNode):
+                out.append(f"_:{term.value}")
+            else:
+                literals.append((len(out), term))
+                out.append("")
+        for i in range(0, len(literals), _CHUNK):
+            rows = " ".join(f"({j} {term})" for j, term in literals[i : i + _CHUNK])
+            for j, key in self.rows(f"SELECT ?i ?v WHERE {{ VALUES (?i ?v) {{ {rows} }} }}"):
+                out[int(j)] = key
+        return out
+
     def subclasses(self, cls: str) -> frozenset[str]:
         """The class and everything ``rdfs:subClassOf*`` it, in the data graph."""
         found = self._subclasses.get(cls)
@@ -401,7 +507,8 @@ class _Data:
         if node[0] not in "<_":
             return False
         subs = self.subclasses(cls)
-        return any(t in subs for t in self.forward(_RDF_TYPE).get(node, _EMPTY))
+        types = self.forward_of(_RDF_TYPE, (node,)) if self.local else self.forward(_RDF_TYPE)
+        return any(t in subs for t in types.get(node, _EMPTY))
 
     def node(self, key: str) -> Node:
         """The rdflib term of a key (the source graph's own blank nodes)."""
@@ -508,6 +615,7 @@ class _Sparql:
     query: str  # prefixes prepended, $PATH replaced
     messages: list[Literal]
     current_shape: bool
+    algebra: CompValue  # the query's, for the reach analysis
 
 
 @dataclass(eq=False)
@@ -792,24 +900,564 @@ def _load_sparql(g: Graph, shape: Shape, constraint: Node) -> list[_Sparql]:
     elif helper.bind_path_regex.search(text):
         raise ShaclError(f"{name}: the SPARQL constraint uses $PATH but the shape has no path")
     query = _prefixes(g, constraint) + text
-    try:
-        prepared = prepareQuery(query)
-    except ParseBaseException as e:
-        raise ShaclError(f"{name}: malformed SPARQL in its constraint: {e}") from None
-    except Exception as e:  # rdflib raises several kinds for undeclared prefixes
-        raise ShaclError(f"{name}: malformed SPARQL in its constraint: {e}") from None
-    projected = {str(v) for v in prepared.algebra["PV"] or ()}
+    algebra = _algebra(query, name, "its constraint")
+    projected = {str(v) for v in algebra["PV"] or ()}
     if helper.bind_this_regex.search(text) and "this" not in projected:
         raise ShaclError(f"{name}: the SPARQL constraint must select $this")
     messages = [m for m in g.objects(constraint, _sh("message")) if isinstance(m, Literal)]
     current = bool(helper.bind_cs_regex.search(text))
-    return [_Sparql(constraint, query, messages, current)]
+    return [_Sparql(constraint, query, messages, current, algebra)]
+
+
+# --------------------------------------------------------------------------- reach
+
+# What a shape's results at a focus node can depend on, for validating again only the
+# focus nodes that triples added to the data can change (:meth:`Validator.affected`).
+
+
+@dataclass(frozen=True)
+class _Path:
+    """A property path (of a shape or of a SPARQL query), as the reach analysis reads it.
+
+    Attributes:
+        op: ``iri``; ``neg`` (any predicate but ``keys``); or ``inv``, ``seq``, ``alt``,
+            ``star`` (zero or more), ``plus`` (one or more), ``opt`` (zero or one) of
+            ``args``.
+        keys: The predicate of ``iri``, the predicates ``neg`` excludes (keys).
+        args: The inner paths.
+    """
+
+    op: str
+    keys: tuple[str, ...] = ()
+    args: tuple[_Path, ...] = ()
+
+    def sparql(self) -> str:
+        """The path in SPARQL."""
+        if self.op == "iri":
+            return self.keys[0]
+        if self.op == "neg":
+            return "!(" + "|".join(self.keys) + ")"
+        inner = [a.sparql() for a in self.args]
+        if self.op == "inv":
+            return f"^({inner[0]})"
+        if self.op in ("seq", "alt"):
+            return "(" + ("/" if self.op == "seq" else "|").join(inner) + ")"
+        return f"({inner[0]})" + {"star": "*", "plus": "+", "opt": "?"}[self.op]
+
+
+def _seq(parts: Iterable[_Path | None]) -> _Path | None:
+    kept = tuple(p for p in parts if p is not None)
+    if not kept:
+        return None
+    return kept[0] if len(kept) == 1 else _Path("seq", args=kept)
+
+
+def _inv(path: _Path | None) -> _Path | None:
+    if path is None:
+        return None
+    return path.args[0] if path.op == "inv" else _Path("inv", args=(path,))
+
+
+@dataclass(frozen=True)
+class _Atom:
+    """One predicate step of a path: the triples it matches and where it sits in the path.
+
+    Attributes:
+        keys: The predicates it matches (keys), or with ``excluded`` those it does not.
+        excluded: ``keys`` are the predicates it does not match.
+        forward: The path goes from the triple's subject to its object.
+        prefix: The path from the path's start to the step's first node (None: empty).
+        suffix: The path from the step's second node to the path's end (None: empty).
+    """
+
+    keys: tuple[str, ...]
+    excluded: bool
+    forward: bool
+    prefix: _Path | None
+    suffix: _Path | None
+
+
+def _atoms(path: _Path) -> list[_Atom]:
+    """The predicate steps of a path."""
+    if path.op in ("iri", "neg"):
+        return [_Atom(path.keys, path.op == "neg", True, None, None)]
+    if path.op == "inv":
+        return [
+            _Atom(a.keys, a.excluded, not a.forward, _inv(a.suffix), _inv(a.prefix))
+            for a in _atoms(path.args[0])
+        ]
+    if path.op == "seq":
+        out: list[_Atom] = []
+        for i, part in enumerate(path.args):
+            before, after = path.args[:i], path.args[i + 1 :]
+            for a in _atoms(part):
+                prefix, suffix = _seq([*before, a.prefix]), _seq([a.suffix, *after])
+                out.append(_Atom(a.keys, a.excluded, a.forward, prefix, suffix))
+        return out
+    if path.op in ("star", "plus"):  # any number of repetitions on either side
+        around = _Path("star", args=path.args)
+        return [
+            _Atom(a.keys, a.excluded, a.forward, _seq([around, a.prefix]), _seq([a.suffix, around]))
+            for a in _atoms(path.args[0])
+        ]
+    return [a for arg in path.args for a in _atoms(arg)]  # alt, opt
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One hop of a route, outward from the focus node, as a SPARQL triple pattern.
+
+    ``?u`` is the node nearer the focus node, ``?n`` the farther one, ``?x`` free;
+    the predicate is a path or one of these variables.
+    """
+
+    subject: str
+    predicate: _Path | str
+    object: str
+
+    def sparql(self) -> str:
+        """The triple pattern."""
+        p = self.predicate.sparql() if isinstance(self.predicate, _Path) else f"?{self.predicate}"
+        return f"?{self.subject} {p} ?{self.object}"
+
+
+def _steps(path: _Path | None, forward: bool) -> tuple[_Step, ...]:
+    """The route along a path: ``?u path ?n`` (forward) or ``?n path ?u``, a hop per part."""
+    if path is None:
+        return ()
+    if path.op == "inv":
+        return _steps(path.args[0], not forward)
+    if path.op == "seq":
+        parts = path.args if forward else path.args[::-1]
+        return tuple(step for part in parts for step in _steps(part, forward))
+    return (_Step("u", path, "n") if forward else _Step("n", path, "u"),)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """A kind of data triple that a shape's results at a focus node can depend on.
+
+    A triple that matches it (its predicate, and its constant subject or object if
+    any) can change the results at the focus nodes from which ``route`` leads to the
+    triple's term ``near``: walking the route back from that term, in the data, finds
+    them. Without a route (None), it can change the results at every focus node.
+
+    Attributes:
+        predicates: The predicates (keys) it matches; with ``excluded``, those it
+            does not match (none listed: any predicate).
+        excluded: ``predicates`` are the ones it does not match.
+        subject: The subject (an IRI's key) it requires, if any.
+        object: The object (an IRI's key) it requires, if any.
+        near: The term of the triple the route ends at: 0 subject, 1 predicate,
+            2 object.
+        route: The hops from the focus node to that term, or None (global).
+    """
+
+    predicates: tuple[str, ...]
+    excluded: bool
+    subject: str | None
+    object: str | None
+    near: int
+    route: tuple[_Step, ...] | None
+
+    def matches(self, predicate: str, subject: str | None, obj: str | None) -> bool:
+        """Whether a triple (its terms' keys; None for a blank node or literal) matches."""
+        if self.excluded == (predicate in self.predicates):
+            return False
+        if self.subject is not None and self.subject != subject:
+            return False
+        return self.object is None or self.object == obj
+
+
+#: Any triple, changing the results anywhere: what an unanalysable query reads.
+_ANYTHING = Reach((), True, None, None, 0, None)
+#: SHACL instances (class targets, ``sh:class``) follow ``rdfs:subClassOf*`` in the data.
+_SUBCLASSES = Reach((_SUBCLASS,), False, None, None, 0, None)
+
+
+def _path_reach(path: _Path) -> set[Reach]:
+    """The triples a path from the focus node reads, each with its route."""
+    return {
+        Reach(a.keys, a.excluded, None, None, 0 if a.forward else 2, _steps(a.prefix, True))
+        for a in _atoms(path)
+    }
+
+
+def _routed(reach: Reach, route: tuple[_Step, ...]) -> Reach:
+    """A nested shape's reach, seen from a focus node ``route`` away from its own."""
+    if reach.route is None:
+        return reach
+    return replace(reach, route=route + reach.route)
+
+
+class _Unanalysable(Exception):
+    """A query construct the reach analysis does not follow."""
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(query: str) -> CompValue:
+    """A query's algebra; parsing takes rdflib tens of milliseconds, so it is kept."""
+    algebra: CompValue = prepareQuery(query).algebra
+    return algebra
+
+
+def _algebra(query: str, name: str, where: str) -> CompValue:
+    """Parse a SHACL-SPARQL query (for its algebra) or say where it is malformed."""
+    try:
+        algebra = _parsed(query)
+    except ParseBaseException as e:
+        raise ShaclError(f"{name}: malformed SPARQL in {where}: {e}") from None
+    except Exception as e:  # rdflib raises several kinds for undeclared prefixes
+        raise ShaclError(f"{name}: malformed SPARQL in {where}: {e}") from None
+    return algebra
+
+
+def _bound_vars(node: CompValue) -> set[str]:
+    """Variables that every solution of a query's pattern binds (an under-estimate)."""
+    name = node.name
+    if name == "BGP":
+        return {str(t) for triple in node.triples for t in triple if isinstance(t, Variable)}
+    if name == "Join":
+        return _bound_vars(node.p1) | _bound_vars(node.p2)
+    if name in ("LeftJoin", "Minus"):
+        return _bound_vars(node.p1)
+    if name == "Union":
+        return _bound_vars(node.p1) & _bound_vars(node.p2)
+    if name == "Project":
+        return _bound_vars(node.p) & {str(v) for v in node.PV}
+    if name in ("SelectQuery", "Filter", "Extend", "Distinct", "Reduced", "OrderBy", "Slice"):
+        return _bound_vars(node.p)
+    if name == "ToMultiSet" and isinstance(node.p, CompValue) and node.p.name != "values":
+        return _bound_vars(node.p)
+    return set()
+
+
+def _values_keep(algebra: CompValue) -> bool:
+    """Whether a ``VALUES`` block for ``?this`` that opens a query's group only restricts it.
+
+    That is how a SPARQL target's query is run for some candidates. It only restricts
+    the solutions when every solution of the group's elements before its first
+    ``OPTIONAL`` or ``MINUS`` binds ``?this``: joining the values there restricts them,
+    and what follows extends, removes or filters each solution on its own. Otherwise
+    (an ``OPTIONAL`` or ``MINUS`` that meets ``?this`` unbound, ``LIMIT``, grouping) it
+    may not, and the query is run whole.
+    """
+    node = algebra.p
+    while node.name in ("Distinct", "Reduced", "OrderBy"):
+        node = node.p
+    if node.name != "Project":
+        return False
+    node = prefix = node.p
+    while node.name in ("Filter", "Extend", "OrderBy", "Join", "LeftJoin", "Minus"):
+        if node.name in ("LeftJoin", "Minus"):
+            prefix = node.p1
+        node = node.p if node.name in ("Filter", "Extend", "OrderBy") else node.p1
+    return "this" in _bound_vars(prefix)
+
+
+def _sparql_path(path: Any) -> _Path:
+    """A path of rdflib's SPARQL algebra."""
+    if isinstance(path, URIRef):
+        return _Path("iri", (f"<{path}>",))
+    if isinstance(path, InvPath):
+        return _Path("inv", args=(_sparql_path(path.arg),))
+    if isinstance(path, SequencePath | AlternativePath):
+        op = "seq" if isinstance(path, SequencePath) else "alt"
+        return _Path(op, args=tuple(_sparql_path(a) for a in path.args))
+    if isinstance(path, MulPath):
+        op = {"*": "star", "+": "plus", "?": "opt"}[path.mod]
+        return _Path(op, args=(_sparql_path(path.path),))
+    if isinstance(path, NegatedPath):
+        # rdflib keeps no IRI for an inverse member (^p) of a negated property set
+        if not all(isinstance(a, URIRef) for a in path.args):
+            raise _Unanalysable("an inverse in a negated property set")
+        return _Path("neg", tuple(f"<{a}>" for a in path.args))
+    raise _Unanalysable(f"the path {path!r}")
+
+
+@dataclass
+class _Pattern:
+    """A triple pattern of a query: its variables (vertices) and constant IRIs (keys)."""
+
+    subject: str | None
+    subject_key: str | None
+    predicate: _Path | str  # a path, or a variable
+    object: str | None
+    object_key: str | None
+
+
+@dataclass
+class _Group:
+    """A graph pattern of a query, for which patterns hold together in a solution.
+
+    Attributes:
+        kind: ``bgp``, ``join``, ``union``, ``optional`` (children: left, right),
+            ``minus`` (children: left, right) or ``filter`` (children: the pattern).
+        patterns: A ``bgp``'s triple patterns (indexes).
+        children: The inner graph patterns.
+        exists: ``EXISTS``/``NOT EXISTS`` patterns evaluated on the solutions.
+    """
+
+    kind: str
+    patterns: list[int] = field(default_factory=list)
+    children: list[_Group] = field(default_factory=list)
+    exists: list[_Group] = field(default_factory=list)
+
+
+class _QueryGraph:
+    """The triple patterns of a SELECT query, joined by their variables.
+
+    Each pattern is routed from ``$this`` along a shortest chain of the patterns that
+    hold with it in every solution (or match) it takes part in: those of its group,
+    of the groups its group is joined to, the left side of an ``OPTIONAL`` or
+    ``MINUS`` it is the right side of, the pattern an ``EXISTS`` of its is evaluated
+    on; not the other branch of a ``UNION``. A sub-select's variables that it does not
+    project (or, grouping, does not group by) are its own.
+    """
+
+    def __init__(self, algebra: CompValue) -> None:
+        self.patterns: list[_Pattern] = []
+        self._scopes = 0
+        self.root = self._select(algebra.p, None)
+
+    def _select(self, node: CompValue, outer: Callable[[str], str] | None) -> _Group:
+        while node.name in ("Distinct", "Reduced", "OrderBy"):
+            node = node.p
+        if node.name != "Project":  # LIMIT, OFFSET: the solutions kept depend on all
+            raise _Unanalysable(node.name)
+        kept = {str(v) for v in node.PV}
+        keys = _group_keys(node.p)
+        if keys is not None:
+            kept &= keys
+        tag = self._scopes
+        self._scopes += 1
+
+        def name(var: str) -> str:
+            if var not in kept:
+                return f"{var}/{tag}"
+            return var if outer is None else outer(var)
+
+        return self._build(node.p, name)
+
+    def _build(self, node: CompValue, name: Callable[[str], str]) -> _Group:
+        kind = node.name
+        if kind == "BGP":
+            return _Group("bgp", [self._pattern(t, name) for t in node.triples])
+        if kind in ("Join", "Union", "LeftJoin", "Minus"):
+            children = [self._build(node.p1, name), self._build(node.p2, name)]
+            if kind == "LeftJoin":
+                return _Group("optional", children=children, exists=self._exists(node.expr, name))
+            return _Group(kind.lower(), children=children)
+        if kind in ("Filter", "Extend"):
+            exists = self._exists(node.expr, name)
+            return _Group("filter", children=[self._build(node.p, name)], exists=exists)
+        if kind == "AggregateJoin":
+            exists = self._exists(node.A, name)
+            return _Group("filter", children=[self._build(node.p, name)], exists=exists)
+        if kind in ("Group", "Distinct", "Reduced", "OrderBy"):
+            return self._build(node.p, name)
+        if kind == "ToMultiSet":
+            if isinstance(node.p, CompValue) and node.p.name != "values":
+                return self._select(node.p, name)
+            return _Group("bgp")
+        if kind == "values":
+            return _Group("bgp")
+        raise _Unanalysable(kind)  # GRAPH, SERVICE, …
+
+    def _exists(self, expr: Any, name: Callable[[str], str]) -> list[_Group]:
+        found: list[_Group] = []
+
+        def visit(e: Any) -> None:
+            if isinstance(e, CompValue):
+                if e.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
+                    e["graph"] = translateGroupGraphPattern(e.graph)  # rdflib may leave it raw
+                    found.append(self._build(e.graph, name))
+                    return
+                for value in e.values():
+                    visit(value)
+            elif isinstance(e, list | tuple):
+                for value in e:
+                    visit(value)
+
+        visit(expr)
+        return found
+
+    def _pattern(self, triple: tuple[Any, Any, Any], name: Callable[[str], str]) -> int:
+        s, p, o = triple
+
+        def term(t: Any) -> tuple[str | None, str | None]:
+            if isinstance(t, Variable):
+                return name(str(t)), None
+            if isinstance(t, BNode):  # a blank node of a query is a variable
+                return name(f"_:{t}"), None
+            return None, (f"<{t}>" if isinstance(t, URIRef) else None)
+
+        subject, subject_key = term(s)
+        obj, object_key = term(o)
+        predicate = name(str(p)) if isinstance(p, Variable) else _sparql_path(p)
+        self.patterns.append(_Pattern(subject, subject_key, predicate, obj, object_key))
+        return len(self.patterns) - 1
+
+    def together(self) -> list[set[int]]:
+        """For each pattern, the patterns that hold with it (itself included)."""
+        out: list[set[int]] = [set() for _ in self.patterns]
+        memo: dict[int, set[int]] = {}
+
+        def required(g: _Group) -> set[int]:  # the patterns every solution of g matches
+            found = memo.get(id(g))
+            if found is None:
+                if g.kind == "bgp":
+                    found = set(g.patterns)
+                elif g.kind == "join":
+                    found = required(g.children[0]) | required(g.children[1])
+                elif g.kind == "union":
+                    found = set()
+                else:
+                    found = required(g.children[0])
+                memo[id(g)] = found
+            return found
+
+        def assign(g: _Group, context: set[int]) -> None:
+            if g.kind == "bgp":
+                for i in g.patterns:
+                    out[i] = context | set(g.patterns)
+                return
+            if g.kind == "join":
+                left, right = g.children
+                assign(left, context | required(right))
+                assign(right, context | required(left))
+                return
+            if g.kind == "union":
+                for child in g.children:
+                    assign(child, context)
+                return
+            assign(g.children[0], context)
+            seen = context | required(g.children[0])
+            if len(g.children) > 1:
+                assign(g.children[1], seen)
+                seen = seen | required(g.children[1])
+            for e in g.exists:
+                assign(e, seen)
+
+        assign(self.root, set())
+        return out
+
+    def reach(self) -> set[Reach]:
+        """Every pattern's reach, routed from ``$this``."""
+        out: set[Reach] = set()
+        for i, together in enumerate(self.together()):
+            routes = _routes([self.patterns[j] for j in together])
+            out |= _pattern_reach(self.patterns[i], routes)
+        return out
+
+
+def _group_keys(node: CompValue) -> set[str] | None:
+    """The variables a select groups by (None when it does not group)."""
+    while node.name in ("Extend", "Filter", "AggregateJoin", "OrderBy"):
+        node = node.p
+    if node.name != "Group":
+        return None
+    return {str(e) for e in node.expr or () if isinstance(e, Variable)}
+
+
+_Cost = tuple[int, int]  # hops, of which through a variable predicate
+
+
+def _edges(q: _Pattern) -> Iterator[tuple[str, str, tuple[_Step, ...], _Cost]]:
+    """The hops a pattern makes between its variables (from, to, route, cost)."""
+    s, o = q.subject, q.object
+    if isinstance(q.predicate, _Path):
+        if s is not None and o is not None and s != o:
+            forward, backward = _steps(q.predicate, True), _steps(q.predicate, False)
+            yield s, o, forward, (len(forward), 0)
+            yield o, s, backward, (len(backward), 0)
+        return
+    p = q.predicate
+    hops = [
+        (s, o, _Step("u", "x", "n"), _Step("n", "x", "u"), (1, 0)),
+        (s, p, _Step("u", "n", "x"), _Step("n", "u", "x"), (1, 1)),
+        (o, p, _Step("x", "n", "u"), _Step("x", "u", "n"), (1, 1)),
+    ]
+    for a, b, there, back, cost in hops:
+        if a is not None and b is not None and a != b:
+            yield a, b, (there,), cost
+            yield b, a, (back,), cost
+
+
+def _routes(patterns: list[_Pattern]) -> dict[str, tuple[_Cost, tuple[_Step, ...]]]:
+    """The shortest route from ``this`` to each variable over some patterns' hops."""
+    hops: dict[str, list[tuple[str, tuple[_Step, ...], _Cost]]] = {}
+    for q in patterns:
+        for a, b, route, cost in _edges(q):
+            hops.setdefault(a, []).append((b, route, cost))
+    best: dict[str, tuple[_Cost, tuple[_Step, ...]]] = {}
+    heap: list[tuple[_Cost, int, str, tuple[_Step, ...]]] = [((0, 0), 0, "this", ())]
+    order = 1
+    while heap:
+        cost, _order, vertex, route = heapq.heappop(heap)
+        if vertex in best:
+            continue
+        best[vertex] = (cost, route)
+        for b, more, c in hops.get(vertex, ()):
+            if b not in best:
+                heapq.heappush(heap, ((cost[0] + c[0], cost[1] + c[1]), order, b, route + more))
+                order += 1
+    return best
+
+
+def _pattern_reach(q: _Pattern, routes: dict[str, tuple[_Cost, tuple[_Step, ...]]]) -> set[Reach]:
+    """A pattern's reach: the nearest of its terms to ``$this``, and the route there."""
+    if not isinstance(q.predicate, _Path):
+        options = [
+            (routes[v], near)
+            for v, near in ((q.subject, 0), (q.object, 2), (q.predicate, 1))
+            if v is not None and v in routes
+        ]
+        if not options:
+            return {Reach((), True, q.subject_key, q.object_key, 0, None)}
+        (_cost, route), near = min(options, key=lambda x: x[0][0])
+        return {Reach((), True, q.subject_key, q.object_key, near, route)}
+    out: set[Reach] = set()
+    for a in _atoms(q.predicate):
+        ends = (q.subject_key, q.object_key) if a.forward else (q.object_key, q.subject_key)
+        if a.prefix is not None or a.suffix is not None:
+            ends = (None, None)  # the step's own nodes are not the pattern's
+        choices: list[tuple[_Cost, int, tuple[_Step, ...]]] = []
+        if q.subject is not None and q.subject in routes:
+            (c, route), more = routes[q.subject], _steps(a.prefix, True)
+            choices.append(((c[0] + len(more), c[1]), 0 if a.forward else 2, route + more))
+        if q.object is not None and q.object in routes:
+            (c, route), more = routes[q.object], _steps(a.suffix, False)
+            choices.append(((c[0] + len(more), c[1]), 2 if a.forward else 0, route + more))
+        if choices:
+            _cost, near, found = min(choices, key=lambda x: x[0])
+            out.add(Reach(a.keys, a.excluded, *ends, near, found))
+        else:
+            out.add(Reach(a.keys, a.excluded, *ends, 0, None))
+    return out
+
+
+#: Each targeted shape's reaches by predicate, and those that match any predicate.
+_ReachIndex = tuple[dict[str, list[tuple[Node, Reach]]], list[tuple[Node, Reach]]]
+
+
+def _query_reach(algebra: CompValue) -> frozenset[Reach]:
+    """What a SHACL-SPARQL query (a constraint's or a target's) reads, from ``$this``."""
+    try:
+        return frozenset(_QueryGraph(algebra).reach())
+    except _Unanalysable:
+        return frozenset({_ANYTHING})
 
 
 # --------------------------------------------------------------------------- validation
 
 
 _CHUNK = 5000
+# A node set larger than _LOCAL_LIMIT fetches a predicate's whole relation when it has
+# fewer than _LOOKUP_COST pairs per node: a node looked up (a VALUES row) costs about as
+# much as that many pairs of a relation fetched whole.
+_LOCAL_LIMIT = 1000
+_LOOKUP_COST = 8
 
 
 def _bound_queries(query: str, focus: list[str]) -> Iterator[str]:
@@ -848,6 +1496,9 @@ class Validator:
             nodes are used to write and clone them in the report).
         namespaces: A graph whose prefixes name data terms in default messages
             (pySHACL uses the data graph's).
+        local: Look the data up around the nodes evaluated rather than fetching
+            whole relations: for validations restricted to a few focus nodes
+            (:meth:`validate` with ``only``) of a large store.
 
     Raises:
         ShaclError: The shapes cannot be used.
@@ -860,11 +1511,18 @@ class Validator:
         graphs: Sequence[ox.NamedNode] | None = None,
         source: Graph | None = None,
         namespaces: Graph | None = None,
+        local: bool = False,
     ) -> None:
         self.g = shapes
-        self.data = _Data(store, graphs, source, namespaces)
+        self.data = _Data(store, graphs, source, namespaces, local)
         self.shapes = _load(shapes)
         self._shape_text: dict[Node, str] = {}
+        self._members: dict[Node, dict[str, bool]] = {}
+        self._target_rows: dict[Node, set[str]] = {}
+        self._targets: dict[str, CompValue] = {}
+        self._reach: dict[Node, frozenset[Reach]] = {}
+        self._back: dict[_Step, dict[str, list[str]]] = {}
+        self._index: _ReachIndex | None = None
 
     # ------------------------------------------------------------------- targets
 
@@ -874,36 +1532,100 @@ class Validator:
         found: set[str] = set()
         for target in g.objects(node, _sh("targetNode")):
             found.add(data.key(target))
-        classes = set(g.objects(node, _sh("targetClass")))
-        class_types = set(g.subjects(RDFS.subClassOf, RDFS.Class)) | {RDFS.Class}
-        if any(t in class_types for t in g.objects(node, RDF.type)):
-            classes.add(node)
-        for cls in classes:
+        for cls in self._target_classes(shape):
             found |= data.instances(data.key(cls))
         for p in g.objects(node, _sh("targetSubjectsOf")):
             found.update(data.forward(data.key(p)))
         for p in g.objects(node, _sh("targetObjectsOf")):
             found.update(data.backward(data.key(p)))
-        for target in g.objects(node, _sh("target")):
+        for _target, query in self._target_queries(shape):
+            found |= self._target_query_rows(shape, query, None)
+        return found
+
+    def _target_classes(self, shape: Shape) -> set[Node]:
+        """The classes whose instances are a shape's targets (``sh:targetClass``, implicit)."""
+        g = self.g
+        classes = set(g.objects(shape.node, _sh("targetClass")))
+        class_types = set(g.subjects(RDFS.subClassOf, RDFS.Class)) | {RDFS.Class}
+        if any(t in class_types for t in g.objects(shape.node, RDF.type)):
+            classes.add(shape.node)
+        return classes
+
+    def _target_queries(self, shape: Shape) -> Iterator[tuple[Node, str]]:
+        """A shape's SPARQL-based targets and their queries (prefixes prepended)."""
+        g = self.g
+        for target in g.objects(shape.node, _sh("target")):
             select = g.value(target, _sh("select"))
-            if select is None:
-                continue
-            query = _prefixes(g, target) + str(select)
+            if select is not None:
+                yield target, _prefixes(g, target) + str(select)
+
+    def _target_query_rows(self, shape: Shape, query: str, among: list[str] | None) -> set[str]:
+        """The ``?this`` of a target query's solutions (those among some nodes, if given)."""
+        queries = [query] if among is None else _bound_queries(query, among)
+        found: set[str] = set()
+        for text in queries:
             try:
-                header, rows = data.table(query)
+                header, rows = self.data.table(text)
             except SyntaxError as e:
-                raise ShaclError(f"shape {node}: malformed SPARQL in its target: {e}") from None
+                raise ShaclError(
+                    f"shape {shape.node}: malformed SPARQL in its target: {e}"
+                ) from None
             if "this" in header:
                 i = header.index("this")
                 found.update(r[i] for r in rows if r[i])
+        return found if among is None else found & set(among)
+
+    def focus_among(self, shape: Shape, nodes: abc.Collection[str]) -> set[str]:
+        """Which of some nodes are focus nodes of a shape's own targets.
+
+        Only the nodes' own data is read (``local`` lookups), except for a SPARQL
+        target whose query may leave ``?this`` unbound (then run whole, once).
+        """
+        members = self._members.setdefault(shape.node, {})
+        todo = [n for n in nodes if n not in members]
+        if todo:
+            found = self._focus_among(shape, todo)
+            for n in todo:
+                members[n] = n in found
+        return {n for n in nodes if members[n]}
+
+    def _focus_among(self, shape: Shape, nodes: list[str]) -> set[str]:
+        g, data, node = self.g, self.data, shape.node
+        found = {data.key(t) for t in g.objects(node, _sh("targetNode"))} & set(nodes)
+        classes = self._target_classes(shape)
+        if classes:
+            subs = set().union(*(data.subclasses(data.key(c)) for c in classes))
+            types = data.forward_of(_RDF_TYPE, nodes)
+            found.update(n for n in nodes if any(t in subs for t in types.get(n, _EMPTY)))
+        for p in g.objects(node, _sh("targetSubjectsOf")):
+            values = data.forward_of(data.key(p), nodes)
+            found.update(n for n in nodes if values.get(n))
+        for p in g.objects(node, _sh("targetObjectsOf")):
+            subjects = data.backward_of(data.key(p), nodes)
+            found.update(n for n in nodes if subjects.get(n))
+        for target, query in self._target_queries(shape):
+            if _values_keep(self._target_algebra(shape, query)):
+                found |= self._target_query_rows(shape, query, nodes)
+            else:
+                rows = self._target_rows.get(target)
+                if rows is None:
+                    rows = self._target_rows[target] = self._target_query_rows(shape, query, None)
+                found.update(n for n in nodes if n in rows)
+        return found
+
+    def _target_algebra(self, shape: Shape, query: str) -> CompValue:
+        """A target query's algebra (parsed once)."""
+        found = self._targets.get(query)
+        if found is None:
+            found = self._targets[query] = _algebra(query, f"shape {shape.node}", "its target")
         return found
 
     # ------------------------------------------------------------------- values
 
-    def _step(self, path: Node, nodes: Iterable[str]) -> dict[str, set[str]]:
+    def _step(self, path: Node, nodes: abc.Collection[str]) -> dict[str, set[str]]:
         g, data = self.g, self.data
         if isinstance(path, URIRef):
-            fwd = data.forward(f"<{path}>")
+            fwd = data.forward_of(f"<{path}>", nodes)
             return {n: set(fwd.get(n, _EMPTY)) for n in nodes}
         if (path, RDF.first, None) in g:
             current = {n: {n} for n in nodes}
@@ -915,7 +1637,7 @@ class Validator:
         inverse = g.value(path, _sh("inversePath"))
         if inverse is not None:
             if isinstance(inverse, URIRef):
-                bwd = data.backward(f"<{inverse}>")
+                bwd = data.backward_of(f"<{inverse}>", nodes)
                 return {n: set(bwd.get(n, _EMPTY)) for n in nodes}
             return self._step(self._invert(inverse), nodes)
         alternatives = g.value(path, _sh("alternativePath"))
@@ -970,7 +1692,7 @@ class Validator:
         return self._invert(path)
 
     def _closure(
-        self, inner: Node, nodes: Iterable[str], include_self: bool, repeat: bool
+        self, inner: Node, nodes: abc.Collection[str], include_self: bool, repeat: bool
     ) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
         for n in nodes:
@@ -984,12 +1706,12 @@ class Validator:
             out[n] = reached
         return out
 
-    def value_nodes(self, shape: Shape, focus: Iterable[str]) -> dict[str, Sequence[str]]:
+    def value_nodes(self, shape: Shape, focus: abc.Collection[str]) -> dict[str, Sequence[str]]:
         """Each focus node's value nodes for a shape (itself for a node shape)."""
         if shape.path is None:
             return {f: (f,) for f in focus}
         if isinstance(shape.path, URIRef):
-            fwd = self.data.forward(f"<{shape.path}>")
+            fwd = self.data.forward_of(f"<{shape.path}>", focus)
             return {f: fwd.get(f, _EMPTY) for f in focus}
         return {f: tuple(vs) for f, vs in self._step(shape.path, focus).items()}
 
@@ -1016,17 +1738,35 @@ class Validator:
         shape = self.shapes[shape_node]
         return {n: not rs for n, rs in self.evaluate(shape, nodes).items()}
 
-    def validate(self) -> list[Result]:
-        """Validate every shape on its targets; return the top-level results."""
-        results: list[Result] = []
+    def validate(
+        self, only: Mapping[Node, abc.Collection[str] | None] | None = None
+    ) -> list[Result]:
+        """Validate every shape on its targets; return the top-level results.
+
+        Args:
+            only: Restrict the validation to some shapes (by node), each on all its
+                focus nodes (None) or on those of some nodes that are its focus nodes.
+        """
+        return [
+            r
+            for by_focus in self.results_by_focus(only).values()
+            for rs in by_focus.values()
+            for r in rs
+        ]
+
+    def results_by_focus(
+        self, only: Mapping[Node, abc.Collection[str] | None] | None = None
+    ) -> dict[Node, dict[str, tuple[Result, ...]]]:
+        """Each shape's top-level results at each of its focus nodes (see :meth:`validate`)."""
+        out: dict[Node, dict[str, tuple[Result, ...]]] = {}
         for shape in self.shapes.values():
-            if shape.deactivated:
+            if shape.deactivated or (only is not None and shape.node not in only):
                 continue
-            focus = self.focus_nodes(shape)
+            among = None if only is None else only[shape.node]
+            focus = self.focus_nodes(shape) if among is None else self.focus_among(shape, among)
             if focus:
-                for rs in self.evaluate(shape, focus).values():
-                    results.extend(rs)
-        return results
+                out[shape.node] = self.evaluate(shape, focus)
+        return out
 
     def _run(self, shape: Shape, focus: list[str]) -> list[Result]:
         values = self.value_nodes(shape, focus)
@@ -1167,6 +1907,195 @@ class Validator:
             messages.append(Literal(_format(str(m.value), bound)))
         return tuple(messages)
 
+    # ------------------------------------------------------------------- reach
+
+    def reaches(self, shape: Shape) -> frozenset[Reach]:
+        """What a shape's results at its focus nodes can depend on, its targets included.
+
+        Class targets read ``rdf:type`` at the focus node (and the class hierarchy),
+        subjects-of and objects-of targets their predicate there, a SPARQL target what
+        its query reads; then the shape itself (:meth:`shape_reach`).
+        """
+        g, data, node = self.g, self.data, shape.node
+        out = set(self.shape_reach(shape))
+        if self._target_classes(shape):
+            out |= {Reach((_RDF_TYPE,), False, None, None, 0, ()), _SUBCLASSES}
+        for p in g.objects(node, _sh("targetSubjectsOf")):
+            out.add(Reach((data.key(p),), False, None, None, 0, ()))
+        for p in g.objects(node, _sh("targetObjectsOf")):
+            out.add(Reach((data.key(p),), False, None, None, 2, ()))
+        for _target, query in self._target_queries(shape):
+            out |= _query_reach(self._target_algebra(shape, query))
+        return frozenset(out)
+
+    def shape_reach(self, shape: Shape) -> frozenset[Reach]:
+        """What a shape's results at a focus node can depend on (routes from it).
+
+        A property shape reads its path's triples, and its constraints read at the
+        value nodes: ``sh:class`` their ``rdf:type`` (and the class hierarchy), the
+        shape-based constraints what the nested shapes read there; ``sh:lessThan``
+        and ``sh:lessThanOrEquals`` read the other predicate at the focus node,
+        SHACL-SPARQL constraints what their query reads. The other core constraints
+        read only the value nodes themselves.
+        """
+        found = self._reach.get(shape.node)
+        if found is not None:
+            return found
+        out: set[Reach] = set()
+        if not shape.deactivated:
+            route: tuple[_Step, ...] = ()
+            if shape.path is not None:
+                path = self._path(shape.path)
+                out |= _path_reach(path)
+                route = _steps(path, True)
+            if _sh("class") in shape.params:
+                out |= {Reach((_RDF_TYPE,), False, None, None, 0, route), _SUBCLASSES}
+            for which in ("lessThan", "lessThanOrEquals"):
+                for other in shape.params.get(_sh(which), []):
+                    out.add(Reach((f"<{other}>",), False, None, None, 0, ()))
+            for nested in self._nested(shape):
+                out.update(_routed(r, route) for r in self.shape_reach(nested))
+            for constraint in shape.sparql:
+                out |= _query_reach(constraint.algebra)
+        found = self._reach[shape.node] = frozenset(out)
+        return found
+
+    def _nested(self, shape: Shape) -> Iterator[Shape]:
+        """The shapes a shape evaluates on its value nodes."""
+        g = self.g
+        nodes = _references(g, shape.node)
+        disjoint = any(
+            isinstance(d, Literal) and d.value is True
+            for d in shape.params.get(_sh("qualifiedValueShapesDisjoint"), [])
+        )
+        if disjoint:  # the sibling qualified value shapes, as _check_qualified finds them
+            for parent in g.subjects(_sh("property"), shape.node):
+                for sibling in g.objects(parent, _sh("property")):
+                    nodes.extend(g.objects(sibling, _sh("qualifiedValueShape")))
+        for node in dict.fromkeys(nodes):
+            nested = self.shapes.get(node)
+            if nested is not None:
+                yield nested
+
+    def _path(self, path: Node) -> _Path:
+        """A shape's ``sh:path``, as the reach analysis reads it."""
+        g = self.g
+        if isinstance(path, URIRef):
+            return _Path("iri", (f"<{path}>",))
+        if (path, RDF.first, None) in g:
+            return _Path("seq", args=tuple(self._path(p) for p in Collection(g, path)))
+        alternatives = g.value(path, _sh("alternativePath"))
+        if alternatives is not None:
+            return _Path("alt", args=tuple(self._path(p) for p in Collection(g, alternatives)))
+        for name, op in (
+            ("inversePath", "inv"),
+            ("zeroOrMorePath", "star"),
+            ("oneOrMorePath", "plus"),
+            ("zeroOrOnePath", "opt"),
+        ):
+            inner = g.value(path, _sh(name))
+            if inner is not None:
+                return _Path(op, args=(self._path(inner),))
+        raise ShaclError(f"not a SHACL path: {path}")
+
+    def _has_targets(self, shape: Shape) -> bool:
+        return any(
+            (shape.node, _sh(p), None) in self.g
+            for p in ("targetNode", "targetClass", "targetSubjectsOf", "targetObjectsOf", "target")
+        ) or bool(self._target_classes(shape))
+
+    def affected(self, added: Iterable[ox.Triple | ox.Quad]) -> dict[Node, set[str] | None]:
+        """The focus nodes whose results triples added to the data can have changed.
+
+        For each shape with targets, every added triple that matches one of its
+        :meth:`reaches` gives the triple's term at the end of the reach's route;
+        walking the route back from it in the data (which holds the additions)
+        finds the focus nodes it can concern. Those are kept if they are focus
+        nodes of the shape (their target membership looked up for them alone),
+        except for a shape with a SPARQL target: its query can drop a node when
+        triples are added (``MINUS``, ``NOT EXISTS``), and that node's previous
+        results must go, so its candidates are all kept.
+
+        Why no focus node is missed: with triples only added, a result that appears
+        or disappears at a focus node ``f`` (or ``f`` becoming, or for a SPARQL
+        target ceasing to be, a focus node) has a solution or match in the new data
+        that contains an added triple, together with the pattern triples that lead
+        from ``f`` to it: the path's triples to the value node, the nested shapes'
+        triples from there, the query's patterns that hold with the added one in a
+        solution; they are all in the data now, so walking them back from the added
+        triple reaches ``f``. A pattern that no route joins to the focus node is
+        global: a triple that matches it re-validates every focus node of the shape.
+
+        Args:
+            added: The triples new to the validated graphs, already in the store.
+
+        Returns:
+            Shape node → its focus nodes to validate again, or None for all of them;
+            shapes not concerned are absent.
+        """
+        by_predicate, any_predicate = self._reach_index()
+        everything: set[Node] = set()
+        starts: dict[tuple[Node, tuple[_Step, ...]], list[_Term]] = {}
+        for t in added:
+            terms = (t.subject, t.predicate, t.object)
+            p = f"<{t.predicate.value}>"
+            s = f"<{t.subject.value}>" if isinstance(t.subject, ox.NamedNode) else None
+            o = f"<{t.object.value}>" if isinstance(t.object, ox.NamedNode) else None
+            for node, reach in itertools.chain(by_predicate.get(p, ()), any_predicate):
+                if node in everything or not reach.matches(p, s, o):
+                    continue
+                term = terms[reach.near]
+                if reach.route is None or isinstance(term, ox.Triple):  # a quoted triple
+                    everything.add(node)
+                else:
+                    starts.setdefault((node, reach.route), []).append(term)
+        unique = list(dict.fromkeys(term for ts in starts.values() for term in ts))
+        keys = dict(zip(unique, self.data.keys_of(unique), strict=True))
+        found: dict[Node, set[str]] = {}
+        for (node, route), ts in starts.items():
+            if node in everything:
+                continue
+            nodes = {keys[term] for term in ts}
+            for step in reversed(route):
+                if not nodes:
+                    break
+                nodes = self._walk_back(step, nodes)
+            found.setdefault(node, set()).update(nodes)
+        out: dict[Node, set[str] | None] = dict.fromkeys(everything)
+        for node, nodes in found.items():
+            shape = self.shapes[node]
+            if next(self._target_queries(shape), None) is None:
+                nodes = self.focus_among(shape, nodes)
+            if nodes:
+                out[node] = nodes
+        return out
+
+    def _reach_index(self) -> _ReachIndex:
+        """Every targeted shape's reaches, by predicate, and those of any predicate."""
+        if self._index is None:
+            by_predicate: dict[str, list[tuple[Node, Reach]]] = {}
+            wildcards: list[tuple[Node, Reach]] = []
+            for shape in self.shapes.values():
+                if shape.deactivated or not self._has_targets(shape):
+                    continue
+                for reach in self.reaches(shape):
+                    if reach.excluded:
+                        wildcards.append((shape.node, reach))
+                    for p in () if reach.excluded else reach.predicates:
+                        by_predicate.setdefault(p, []).append((shape.node, reach))
+            self._index = by_predicate, wildcards
+        return self._index
+
+    def _walk_back(self, step: _Step, nodes: set[str]) -> set[str]:
+        """The nodes one hop nearer the focus node than some nodes (each looked up once)."""
+        known = self._back.setdefault(step, {})
+        missing = [n for n in nodes if n not in known]
+        for n in missing:
+            known[n] = []
+        for n, u in self.data.lookup(step.sparql(), "n", "u", missing):
+            known[n].append(u)
+        return {u for n in nodes for u in known[n]}
+
     # ------------------------------------------------------------------- report
 
     def report(self, results: list[Result]) -> Graph:
@@ -1269,6 +2198,8 @@ def _check_class(v: Validator, shape: Shape, values: _Values, out: list[Result])
         text = "Value class is not in classes ({})".format(
             ", ".join(v.shape_text(c) for c in classes)
         )
+    if v.data.local:
+        v.data.forward_of(_RDF_TYPE, _all_values(values))  # the types of all values at once
     for cls in classes:
         key = v.data.key(cls)
         _each_value(
@@ -1570,7 +2501,7 @@ def _pair(v: Validator, shape: Shape, values: _Values, out: list[Result], which:
     for other in shape.params[_sh(which)]:
         if not isinstance(other, URIRef):
             raise ShaclError(f"shape {shape.node}: sh:{which} must be an IRI")
-        compare = v.data.forward(f"<{other}>")
+        compare = v.data.forward_of(f"<{other}>", values)
         for f, vs in values.items():
             for value in vs:
                 for c in compare.get(f, _EMPTY):
@@ -1872,9 +2803,36 @@ def validate(
         ShaclError: The shapes cannot be used (malformed SPARQL, a malformed shape), or
             use a construct this engine does not implement.
     """
-    unsupported = unsupported_constructs(shapes)
-    if unsupported:
-        raise ShaclError("the SHACL engine does not implement " + ", ".join(unsupported))
+    _check_supported(shapes)
+    validator = _prepare(data, shapes, graphs, namespaces)
+    results = validator.validate()
+    return not results, validator.report(results)
+
+
+# --------------------------------------------------------------------------- incremental
+
+STATE_FORMAT = "diplokg-shacl-results"
+STATE_VERSION = 1
+
+_ByFocus = dict[Node, dict[str, tuple[Result, ...]]]
+
+
+class NotIncrementalShacl(Exception):
+    """A validation cannot be brought up to date incrementally: validate in full.
+
+    The shapes need pySHACL, or the previous state is of another version, another
+    shapes graph or other graphs.
+    """
+
+
+def _prepare(
+    data: ox.Store | Graph,
+    shapes: Graph,
+    graphs: Sequence[ox.NamedNode] | None,
+    namespaces: Graph | None,
+    local: bool = False,
+) -> Validator:
+    """A validator of data against shapes the engine implements (see :func:`validate`)."""
     source: Graph | None = None
     if isinstance(data, Graph):
         source = data
@@ -1890,6 +2848,230 @@ def validate(
         working.bind(prefix, namespace, override=True, replace=True)
     for triple in shapes:
         working.add(triple)
-    validator = Validator(store, working, graphs, source, namespaces)
-    results = validator.validate()
-    return not results, validator.report(results)
+    return Validator(store, working, graphs, source, namespaces, local)
+
+
+def graph_digest(graph: Graph, labels: Mapping[BNode, str] | None = None) -> str:
+    """A digest of a graph that does not depend on the identifiers of its blank nodes.
+
+    Args:
+        graph: The graph.
+        labels: Its blank nodes' labels (:func:`diplokg.skolem.blank_node_labels`),
+            if already computed.
+
+    Returns:
+        The SHA-256 (hex) of its sorted triples, blank nodes written by their labels.
+    """
+    named = blank_node_labels(graph) if labels is None else labels
+    lines = sorted(
+        " ".join(f"_:{named[t]}" if isinstance(t, BNode) else t.n3() for t in triple)
+        for triple in graph
+    )
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def _check_supported(shapes: Graph) -> None:
+    unsupported = unsupported_constructs(shapes)
+    if unsupported:
+        raise ShaclError("the SHACL engine does not implement " + ", ".join(unsupported))
+
+
+def _flatten(by_shape: _ByFocus) -> list[Result]:
+    return [r for by_focus in by_shape.values() for rs in by_focus.values() for r in rs]
+
+
+class _Codec:
+    """Results to and from the state's JSON.
+
+    A node of the shapes graph is written by its IRI, or a blank node by its label
+    (:func:`diplokg.skolem.blank_node_labels`, the same for the same shapes parsed
+    again); a data term by its key. Messages are written out (default ones too).
+    """
+
+    def __init__(self, validator: Validator, shapes: Graph, graphs: list[str] | None) -> None:
+        self.validator = validator
+        self.labels = blank_node_labels(shapes)
+        self.nodes = {label: node for node, label in self.labels.items()}
+        self.header = {
+            "format": STATE_FORMAT,
+            "version": STATE_VERSION,
+            "shapes": graph_digest(shapes, self.labels),
+            "graphs": graphs,
+        }
+
+    def ref(self, node: Node) -> str:
+        label = self.labels.get(node) if isinstance(node, BNode) else None
+        return "#" + label if label is not None else self.validator.data.key(node)
+
+    def node(self, ref: str) -> Node:
+        return self.nodes[ref[1:]] if ref[0] == "#" else self.validator.data.node(ref)
+
+    def write(self, by_shape: _ByFocus) -> bytes:
+        entries = [
+            [self.ref(shape), focus, sorted((self._result(r) for r in rs), key=json.dumps)]
+            for shape, by_focus in by_shape.items()
+            for focus, rs in by_focus.items()
+            if rs
+        ]
+        entries.sort(key=lambda e: (e[0], e[1]))
+        text = json.dumps({**self.header, "results": entries}, separators=(",", ":"))
+        return zlib.compress(text.encode("utf-8"))
+
+    def _result(self, r: Result) -> list[Any]:
+        return [
+            self.ref(r.shape.node),
+            r.component[len(SH_NS) :],
+            r.focus,
+            r.value,
+            None if r.path is None else self.ref(r.path),
+            [[str(m), m.language, m.datatype and str(m.datatype)] for m in r.texts()],
+            None if r.constraint is None else self.ref(r.constraint),
+            [self._result(d) for d in r.details],
+        ]
+
+    def read(self, state: bytes) -> _ByFocus:
+        try:
+            found = json.loads(zlib.decompress(state).decode("utf-8"))
+        except (zlib.error, UnicodeDecodeError, json.JSONDecodeError):
+            raise NotIncrementalShacl("the previous SHACL state cannot be read") from None
+        for name, wanted in self.header.items():
+            if not isinstance(found, dict) or found.get(name) != wanted:
+                raise NotIncrementalShacl(f"the previous SHACL state differs in its {name}")
+        out: _ByFocus = {}
+        for shape, focus, results in found["results"]:
+            by_focus = out.setdefault(self.node(shape), {})
+            by_focus[focus] = tuple(self._read_result(r) for r in results)
+        return out
+
+    def _read_result(self, r: list[Any]) -> Result:
+        shape, component, focus, value, path, messages, constraint, details = r
+        return Result(
+            focus,
+            self.validator.shapes[self.node(shape)],
+            _sh(component),
+            value,
+            None if path is None else self.node(path),
+            tuple(
+                Literal(text, lang=lang, datatype=None if dt is None else URIRef(dt))
+                for text, lang, dt in messages
+            ),
+            None if constraint is None else self.node(constraint),
+            tuple(self._read_result(d) for d in details),
+        )
+
+
+def validate_keeping_state(
+    data: ox.Store | Graph,
+    shapes: Graph,
+    graphs: Sequence[ox.NamedNode] | None = None,
+    namespaces: Graph | None = None,
+) -> tuple[bool, Graph, bytes]:
+    """Validate like :func:`validate`, and give the state :func:`validate_incremental` reads.
+
+    Args:
+        data: As for :func:`validate`.
+        shapes: As for :func:`validate`.
+        graphs: As for :func:`validate`.
+        namespaces: As for :func:`validate`.
+
+    Returns:
+        Whether the data conforms, the report graph, and the state: zlib-compressed
+        JSON with the format, its version, a digest of the shapes graph, the graphs
+        validated, and every result by top-level shape and focus node.
+
+    Raises:
+        ShaclError: As :func:`validate`.
+    """
+    _check_supported(shapes)
+    validator = _prepare(data, shapes, graphs, namespaces)
+    by_shape = validator.results_by_focus()
+    results = _flatten(by_shape)
+    codec = _Codec(validator, shapes, _graph_names(graphs))
+    return not results, validator.report(results), codec.write(by_shape)
+
+
+def _graph_names(graphs: Sequence[ox.NamedNode] | None) -> list[str] | None:
+    return None if graphs is None else sorted(g.value for g in graphs)
+
+
+def validate_incremental(
+    store: ox.Store,
+    shapes: Graph,
+    previous: bytes,
+    added: Sequence[ox.Triple | ox.Quad],
+    graphs: Sequence[ox.NamedNode] | None = None,
+    namespaces: Graph | None = None,
+) -> tuple[bool, Graph, bytes]:
+    """Bring a validation up to date after triples were added to the data.
+
+    Gives exactly the results (and an isomorphic report) of validating the data in
+    full: the previous results of every (shape, focus node) that the additions
+    cannot change (:meth:`Validator.affected`), and those of the others validated
+    again, alone (:meth:`Validator.validate` with ``only``). A default message that
+    writes out a blank node of the data changes with what the data says about it, so
+    a result naming a blank node that an added triple describes is validated again.
+
+    Args:
+        store: The data, the additions included.
+        shapes: The shapes graph, the same as the previous validation's.
+        previous: The previous validation's state (:func:`validate_keeping_state`).
+        added: The triples new to the union of the validated graphs.
+        graphs: The graphs validated (all when None), as before.
+        namespaces: As for :func:`validate`.
+
+    Returns:
+        Whether the data conforms, the report graph, and the new state.
+
+    Raises:
+        NotIncrementalShacl: The shapes need pySHACL, or the state does not fit.
+        ShaclError: The shapes cannot be used.
+    """
+    unsupported = unsupported_constructs(shapes)
+    if unsupported:
+        raise NotIncrementalShacl("the shapes need pySHACL: " + ", ".join(unsupported))
+    validator = _prepare(store, shapes, graphs, namespaces, local=True)
+    codec = _Codec(validator, shapes, _graph_names(graphs))
+    before = codec.read(previous)
+    only = validator.affected(added)
+    for shape, focus in _naming(before, _described(validator.data, added)):
+        nodes = only.setdefault(shape, set())
+        if nodes is not None:
+            nodes.add(focus)
+    fresh = validator.results_by_focus(only)
+    by_shape: _ByFocus = {}
+    for shape in validator.shapes:
+        kept = before.get(shape, {})
+        if shape in only:
+            nodes = only[shape]
+            kept = {} if nodes is None else {f: rs for f, rs in kept.items() if f not in nodes}
+        merged = {**kept, **{f: rs for f, rs in fresh.get(shape, {}).items() if rs}}
+        if merged:
+            by_shape[shape] = merged
+    results = _flatten(by_shape)
+    return not results, validator.report(results), codec.write(by_shape)
+
+
+def _described(data: _Data, added: Sequence[ox.Triple | ox.Quad]) -> set[str]:
+    """The blank nodes whose description (what pySHACL writes of them) added triples change."""
+    todo = [t.subject for t in added if isinstance(t.subject, ox.BlankNode)]
+    found = {f"_:{b.value}" for b in todo}
+    while todo:
+        for quad in data.store.quads_for_pattern(None, None, todo.pop()):
+            subject = quad.subject
+            if isinstance(subject, ox.BlankNode) and f"_:{subject.value}" not in found:
+                found.add(f"_:{subject.value}")
+                todo.append(subject)
+    return found
+
+
+def _naming(results: _ByFocus, nodes: set[str]) -> Iterator[tuple[Node, str]]:
+    """The (shape, focus node) pairs with a result that has one of some nodes as focus or value."""
+    for shape, by_focus in results.items() if nodes else ():
+        for focus, rs in by_focus.items():
+            if any(_names(r, nodes) for r in rs):
+                yield shape, focus
+
+
+def _names(r: Result, nodes: set[str]) -> bool:
+    """Whether a result (or one of its details) has one of some nodes as focus or value."""
+    return r.focus in nodes or r.value in nodes or any(_names(d, nodes) for d in r.details)

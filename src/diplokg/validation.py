@@ -19,11 +19,22 @@ Results are grouped by severity (https://www.w3.org/TR/shacl/#severity):
 ``sh:Violation`` fails the build, ``sh:Warning`` and ``sh:Info`` are reported.
 The two reports are merged into one ``sh:ValidationReport`` whose ``sh:conforms``
 follows the standard (true only with no result at all).
+
+When sources are only added to a project, a build can bring the previous validation
+up to date instead of validating again (:func:`validate_project_incremental`, with
+the state :func:`validate_project` keeps): the data's results through
+:func:`diplokg.shacl.validate_incremental`, the ontology's (unchanged) from the state.
 """
 
 from __future__ import annotations
 
+import base64
+import json
+import typing
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, overload
 
 import pyoxigraph as ox
 from pyparsing import ParseBaseException
@@ -34,8 +45,17 @@ from rdflib.term import Node
 
 from diplokg.errors import InputError, ValidationFailed
 from diplokg.namespaces import RDF, SH, shorten
-from diplokg.shacl import ShaclError, graph_from_store, unsupported_constructs
+from diplokg.shacl import NotIncrementalShacl as NotIncrementalShacl  # for the build
+from diplokg.shacl import (
+    ShaclError,
+    graph_digest,
+    graph_from_store,
+    unsupported_constructs,
+    validate_incremental,
+    validate_keeping_state,
+)
 from diplokg.shacl import validate as validate_with_oxigraph
+from diplokg.skolem import blank_node_labels
 
 SEVERITIES = ("Violation", "Warning", "Info")
 ENGINES = ("oxigraph", "pyshacl")
@@ -185,6 +205,11 @@ def validate_graph(
     else:
         graph = graph_from_store(data) if isinstance(data, ox.Store) else data
         report = _pyshacl_report(graph, shapes, label)
+    return report, _results(report, shapes, label, base)
+
+
+def _results(report: Graph, shapes: Graph, label: str, base: str) -> list[ShaclResult]:
+    """The results of a report graph."""
     results = []
     for r in report.objects(None, SH.result):
         messages = sorted(str(m) for m in report.objects(r, SH.resultMessage))
@@ -201,7 +226,7 @@ def validate_graph(
                 shape_name=_shape_name(report.value(r, SH.sourceShape), shapes, base),
             )
         )
-    return report, results
+    return results
 
 
 def _merge_reports(reports: list[Graph], conforms: bool) -> Graph:
@@ -219,6 +244,7 @@ def _merge_reports(reports: list[Graph], conforms: bool) -> Graph:
     return merged
 
 
+@overload
 def validate_project(
     data: Graph | ox.Store,
     data_shapes: Graph,
@@ -226,7 +252,32 @@ def validate_project(
     ontology_shapes: Graph,
     base: str = "",
     engine: str = "oxigraph",
-) -> ShaclReport:
+    keep_state: typing.Literal[False] = False,
+) -> ShaclReport: ...
+
+
+@overload
+def validate_project(
+    data: Graph | ox.Store,
+    data_shapes: Graph,
+    ontology: Graph,
+    ontology_shapes: Graph,
+    base: str = "",
+    engine: str = "oxigraph",
+    *,
+    keep_state: typing.Literal[True],
+) -> tuple[ShaclReport, bytes | None]: ...
+
+
+def validate_project(
+    data: Graph | ox.Store,
+    data_shapes: Graph,
+    ontology: Graph,
+    ontology_shapes: Graph,
+    base: str = "",
+    engine: str = "oxigraph",
+    keep_state: bool = False,
+) -> ShaclReport | tuple[ShaclReport, bytes | None]:
     """Validate the data and the ontology; do not fail, just report.
 
     Args:
@@ -237,9 +288,11 @@ def validate_project(
         ontology_shapes: ``ontology/shapes/ontology.ttl``.
         base: The dataset namespace, used to name shapes compactly.
         engine: ``oxigraph`` (default) or ``pyshacl`` (the reference), for both.
+        keep_state: Also return the state :func:`validate_project_incremental` reads.
 
     Returns:
-        The merged report.
+        The merged report; with ``keep_state``, the report and the state (None when
+        the data is validated with pySHACL, which keeps none).
 
     Raises:
         InputError: An unknown engine, or the shapes cannot be used.
@@ -248,8 +301,38 @@ def validate_project(
         "data": engine_for(data_shapes, engine),
         "ontology": engine_for(ontology_shapes, engine),
     }
-    data_report, data_results = validate_graph(data, data_shapes, "data", base, engine)
+    data_state: bytes | None = None
+    if keep_state and engines["data"] == "oxigraph":
+        try:
+            _conforms, data_report, data_state = validate_keeping_state(data, data_shapes)
+        except ShaclError as e:
+            raise InputError(f"SHACL shapes for the data cannot be used: {e}") from None
+        data_results = _results(data_report, data_shapes, "data", base)
+    else:
+        data_report, data_results = validate_graph(data, data_shapes, "data", base, engine)
     onto_report, onto_results = validate_graph(ontology, ontology_shapes, "ontology", base, engine)
+    report = _combine(data_report, data_results, onto_report, onto_results, engines)
+    if not keep_state:
+        return report
+    if data_state is None:
+        return report, None
+    ontology_part = {
+        "engine": engines["ontology"],
+        "ontology": graph_digest(ontology),
+        "shapes": graph_digest(ontology_shapes),
+        "report": _write_report(onto_report, ontology_shapes),
+    }
+    return report, _write_state(data_state, ontology_part)
+
+
+def _combine(
+    data_report: Graph,
+    data_results: list[ShaclResult],
+    onto_report: Graph,
+    onto_results: list[ShaclResult],
+    engines: dict[str, str],
+) -> ShaclReport:
+    """The merged report of the data's and the ontology's validations."""
     results = data_results + onto_results
     order = {s: i for i, s in enumerate(SEVERITIES)}
     results.sort(
@@ -264,6 +347,122 @@ def validate_project(
     )
     merged = _merge_reports([data_report, onto_report], not results)
     return ShaclReport(results, merged, engines)
+
+
+STATE_FORMAT = "diplokg-validation-state"
+STATE_VERSION = 1
+_SHAPE = "urn:x-diplokg:shape:"  # a blank node of the shapes graph, by its label
+
+
+def _write_state(data_state: bytes, ontology_part: dict[str, Any]) -> bytes:
+    """The state: zlib-compressed JSON of the data's SHACL state and the ontology's report."""
+    state = {
+        "format": STATE_FORMAT,
+        "version": STATE_VERSION,
+        "data": base64.b64encode(data_state).decode("ascii"),
+        "ontology": ontology_part,
+    }
+    return zlib.compress(json.dumps(state, separators=(",", ":")).encode("utf-8"))
+
+
+def _read_state(state: bytes) -> dict[str, Any]:
+    """The state :func:`_write_state` wrote, if it is of this format and version."""
+    try:
+        found = json.loads(zlib.decompress(state).decode("utf-8"))
+    except (zlib.error, UnicodeDecodeError, json.JSONDecodeError):
+        raise NotIncrementalShacl("the previous validation state cannot be read") from None
+    if not isinstance(found, dict) or (found.get("format"), found.get("version")) != (
+        STATE_FORMAT,
+        STATE_VERSION,
+    ):
+        raise NotIncrementalShacl("the previous validation state is of another version")
+    return found
+
+
+def _write_report(report: Graph, shapes: Graph) -> str:
+    """A report graph as N-Triples, the shapes graph's blank nodes named by their labels."""
+    labels = blank_node_labels(shapes)
+
+    def named(t: Node) -> Node:
+        return URIRef(_SHAPE + labels[t]) if isinstance(t, BNode) and t in labels else t
+
+    out = Graph(bind_namespaces="none")
+    for s, p, o in report:
+        out.add((named(s), p, named(o)))
+    return out.serialize(format="nt")
+
+
+def _read_report(text: str, shapes: Graph) -> Graph:
+    """A report graph :func:`_write_report` wrote, with the shapes graph's blank nodes."""
+    nodes: dict[str, Node] = {
+        _SHAPE + label: node for node, label in blank_node_labels(shapes).items()
+    }
+    report = Graph(bind_namespaces="none")
+    for s, p, o in Graph().parse(data=text, format="nt"):
+        report.add((nodes.get(str(s), s), p, nodes.get(str(o), o)))
+    return report
+
+
+def validate_project_incremental(
+    store: ox.Store,
+    data_shapes: Graph,
+    ontology: Graph,
+    ontology_shapes: Graph,
+    base: str,
+    previous: bytes,
+    added: Sequence[ox.Triple | ox.Quad],
+    engine: str = "oxigraph",
+) -> tuple[ShaclReport, bytes]:
+    """Bring the previous validation up to date after triples were only added to the data.
+
+    Gives what :func:`validate_project` would: the data's results through
+    :func:`diplokg.shacl.validate_incremental`, the ontology's (which the additions do
+    not change) from the state.
+
+    Args:
+        store: The data (its named graphs' union), the additions included.
+        data_shapes: ``ontology/shapes/data.ttl``, as for the previous validation.
+        ontology: The ontology graph, unchanged since the previous validation.
+        ontology_shapes: ``ontology/shapes/ontology.ttl``, unchanged.
+        base: The dataset namespace, used to name shapes compactly.
+        previous: The state of the previous validation.
+        added: The triples new to the union of the store's graphs.
+        engine: ``oxigraph`` (default) or ``pyshacl``.
+
+    Returns:
+        The merged report and the new state.
+
+    Raises:
+        NotIncrementalShacl: A full validation is needed: the data is validated with
+            pySHACL, or the state is not of these shapes, ontology and version.
+        InputError: An unknown engine, or the shapes cannot be used.
+    """
+    engines = {
+        "data": engine_for(data_shapes, engine),
+        "ontology": engine_for(ontology_shapes, engine),
+    }
+    if engines["data"] != "oxigraph":
+        raise NotIncrementalShacl(f"the data is validated with {engines['data']}")
+    state = _read_state(previous)
+    ontology_part = state["ontology"]
+    now = {
+        "engine": engines["ontology"],
+        "ontology": graph_digest(ontology),
+        "shapes": graph_digest(ontology_shapes),
+    }
+    if any(ontology_part.get(k) != v for k, v in now.items()):
+        raise NotIncrementalShacl("the ontology, its shapes or their engine changed")
+    try:
+        _conforms, data_report, data_state = validate_incremental(
+            store, data_shapes, base64.b64decode(state["data"]), added
+        )
+    except ShaclError as e:
+        raise InputError(f"SHACL shapes for the data cannot be used: {e}") from None
+    data_results = _results(data_report, data_shapes, "data", base)
+    onto_report = _read_report(ontology_part["report"], ontology_shapes)
+    onto_results = _results(onto_report, ontology_shapes, "ontology", base)
+    report = _combine(data_report, data_results, onto_report, onto_results, engines)
+    return report, _write_state(data_state, ontology_part)
 
 
 def _term(term: Node | None, base: str) -> str:
