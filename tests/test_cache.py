@@ -88,7 +88,9 @@ def test_adding_a_source_redoes_only_that_source(project: Path, tmp_path: Path) 
     result = build(settings_for(project))
     assert result.checked.cache == {"hits": 1, "misses": 1}
     assert outputs(result.dist) == expected
-    assert len(result.checked.evidence) == 3
+    assert result.checked.mode == "incremental"
+    assert len(result.checked.evidence) == 1  # verified by this build: the added source's
+    assert result.manifest["counts"]["evidence"] == 3
 
 
 def test_editing_a_source_invalidates_its_entry(project: Path, tmp_path: Path) -> None:

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
 import gzip
+import json
+import subprocess
+import zlib
+from collections.abc import Callable
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -10,6 +15,8 @@ from rdflib.compare import isomorphic
 from diplokg.namespaces import prefixes_for
 from diplokg.serialise import (
     DUMPS,
+    Previous,
+    Rendered,
     graph_turtle,
     gzip_bytes,
     render_dumps,
@@ -171,10 +178,12 @@ def test_prefixes_fixed_then_generated_in_sorted_order() -> None:
 
 
 def test_dumps_are_deterministic() -> None:
-    one = render_dumps(tricky_store(), prefixes(tricky_store()))
+    rendered = render_dumps(tricky_store(), prefixes(tricky_store()))
     other = store_of(("u", DATA2), ("w", TRICKY2), ("v", DATA1), ("x", TRICKY))
-    two = render_dumps(other, prefixes(other))
-    assert one == two
+    again = render_dumps(other, prefixes(other))
+    assert rendered == again
+    assert not rendered.incremental
+    one = rendered.files
     assert sorted(one) == sorted([*DUMPS, *(f"{n}.gz" for n in DUMPS)])
     store = tricky_store()
     pre = prefixes(store)
@@ -189,11 +198,15 @@ def test_dumps_are_deterministic() -> None:
         assert packed[3] & 0x08 == 0  # no FNAME
 
 
-@pytest.mark.parametrize("bytes_per_range", [1, 100, 300, 1000])
-def test_sorting_by_ranges_changes_nothing(bytes_per_range: int) -> None:
+@pytest.mark.parametrize(("range_bits", "chunk_bytes"), [(0, 1), (1, 100), (2, 300), (8, 1 << 20)])
+def test_ranges_and_chunks_change_only_the_gzip_layout(range_bits: int, chunk_bytes: int) -> None:
     store = tricky_store()
     pre = prefixes(store)
-    assert render_dumps(store, pre, bytes_per_range=bytes_per_range) == render_dumps(store, pre)
+    cut = render_dumps(store, pre, range_bits=range_bits, chunk_bytes=chunk_bytes).files
+    whole = render_dumps(store, pre).files
+    for name in DUMPS:
+        assert cut[name] == whole[name]
+        assert gzip.decompress(cut[name + ".gz"]) == whole[name]
 
 
 def test_empty_store() -> None:
@@ -201,7 +214,7 @@ def test_empty_store() -> None:
     pre = prefixes(store)
     assert store_nquads(store) == store_ntriples(store) == b""
     assert store_turtle(store, pre) == store_trig(store, pre) == b""
-    files = render_dumps(store, pre)
+    files = render_dumps(store, pre).files
     assert all(gzip.decompress(files[n + ".gz"]) == b"" for n in DUMPS)
 
 
@@ -230,6 +243,266 @@ def test_gzip_is_deterministic(level: int) -> None:
     assert gzip.decompress(packed) == data
     assert packed[4:8] == b"\0\0\0\0"  # MTIME
     assert packed[3] & 0x08 == 0  # no FNAME
+
+
+# --- incremental dumps -----------------------------------------------------------
+
+ID = BASE + "id/"
+# Small ranges and chunks, so that a small store has many of each.
+SMALL = {"range_bits": 2, "chunk_bytes": 400}
+
+
+def big_store() -> ox.Store:
+    """The tricky store, and 60 subjects in three graphs (one like graph/meta)."""
+    store = tricky_store()
+    for i in range(60):
+        s = ox.NamedNode(f"{ID}s{i:02}")
+        for g, n in (("a", 3), ("b", i % 3), ("meta", i % 2)):
+            for j in range(n):
+                o = ox.Literal(f"{g} {i} {j}")
+                store.add(
+                    ox.Quad(s, ox.NamedNode(f"{ID}p{j}"), o, ox.NamedNode(BASE + "graph/" + g))
+                )
+    return store
+
+
+def quad(s: str, p: str, o: str, g: str) -> ox.Quad:
+    return ox.Quad(ox.NamedNode(ID + s), ox.NamedNode(ID + p), ox.Literal(o), graph(g))
+
+
+def graph(name: str) -> ox.NamedNode:
+    return ox.NamedNode(BASE + "graph/" + name)
+
+
+def copy(store: ox.Store) -> ox.Store:
+    other = ox.Store()
+    other.extend(store.quads_for_pattern(None, None, None, None))
+    return other
+
+
+def changes(before: ox.Store, after: ox.Store) -> dict[str, set[str]]:
+    """Graph → subjects whose statements were added or removed, as the build gives them."""
+    changed: dict[str, set[str]] = {}
+    for q in quads(before) ^ quads(after):
+        changed.setdefault(str(q.graph_name), set()).add(str(q.subject))
+    return changed
+
+
+def check_incremental(
+    before: ox.Store,
+    change: Callable[[ox.Store], object],
+    changed: dict[str, set[str]] | None = None,
+    **params: int,
+) -> Rendered:
+    """Render, change the store, render again from the first: as a full render would."""
+    after = copy(before)
+    change(after)
+    assert quads(after) != quads(before)
+    pre = prefixes(before)
+    old = render_dumps(before, pre, **params)
+    previous = Previous(
+        old.files, old.index, changes(before, after) if changed is None else changed
+    )
+    new = render_dumps(after, pre, previous, **params)
+    full = render_dumps(after, pre, **params)
+    assert new.incremental
+    assert new.files == full.files
+    assert new.index == full.index
+    return new
+
+
+def pieces(rendered: Rendered, name: str) -> list[bytes]:
+    """The pieces of a dump, cut where the index says."""
+    sizes = json.loads(rendered.index)["files"][name]["sizes"]
+    data, at, out = rendered.files[name], 0, []
+    for size in sizes:
+        out.append(data[at : at + size])
+        at += size
+    return out
+
+
+def cut_subject(prefix: str, bits: int = SMALL["range_bits"], starts: bool = True) -> str:
+    """An IRI under ``id:`` that starts a range (or does not)."""
+    i = 0
+    while (zlib.crc32(f"<{ID}{prefix}{i}>".encode()) & ((1 << bits) - 1) == 0) != starts:
+        i += 1
+    return f"{prefix}{i}"
+
+
+def remove_subject(store: ox.Store, subject: str) -> None:
+    for q in list(store.quads_for_pattern(ox.NamedNode(subject), None, None, None)):
+        store.remove(q)
+
+
+def change_meta_values(store: ox.Store) -> None:
+    for i in range(1, 60, 6):
+        store.remove(quad(f"s{i:02}", "p0", f"meta {i} 0", "meta"))
+        store.add(quad(f"s{i:02}", "p0", f"meta {i} again", "meta"))
+
+
+def remove_statements(store: ox.Store) -> None:
+    for i in range(2, 60, 9):
+        store.remove(quad(f"s{i:02}", "p1", f"b {i} 1", "b"))
+
+
+def first_and_last_subjects(store: ox.Store) -> None:
+    p = ox.NamedNode(ID + "p")
+    store.add(ox.Quad(ox.NamedNode("http://a.example/first"), p, ox.Literal("1"), graph("a")))
+    store.add(ox.Quad(ox.NamedNode("urn:zzz:last"), p, ox.Literal("2"), graph("b")))
+    store.add(quad("s00", "p9", "first of the ids", "a"))
+    store.add(quad("s59", "p9", "last of the ids", "b"))
+
+
+CHANGES: dict[str, Callable[[ox.Store], object]] = {
+    "add to existing subjects": lambda s: s.extend(
+        [quad("s10", "new", "x", "a"), quad("s40", "new", "y", "b"), quad("s41", "p0", "z", "b")]
+    ),
+    "add new subjects": lambda s: s.extend(
+        [quad("s10x", "p0", "x", "a"), quad("n1", "p0", "y", "b"), quad("t", "p0", "z", "a")]
+    ),
+    "add a graph": lambda s: s.extend(
+        [quad(f"s{i:02}", "p9", str(i), "new") for i in range(0, 60, 7)]
+        + [quad("n", "p", "o", "new")]
+    ),
+    "change meta values": change_meta_values,
+    "remove statements": remove_statements,
+    "remove subjects": lambda s: [remove_subject(s, f"{ID}s{i:02}") for i in (3, 4, 5)],
+    "remove a graph": lambda s: s.remove_graph(graph("b")),
+    "first and last subjects": first_and_last_subjects,
+    "a subject that starts a range": lambda s: s.add(quad(cut_subject("s22-"), "p", "o", "a")),
+    "a subject that does not": lambda s: s.add(
+        quad(cut_subject("s22-", starts=False), "p", "o", "a")
+    ),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+@pytest.mark.parametrize("params", [SMALL, {"range_bits": 0, "chunk_bytes": 1}, {}], ids=str)
+def test_incremental_render_is_the_full_render(change: str, params: dict[str, int]) -> None:
+    check_incremental(big_store(), CHANGES[change], **params)
+
+
+DOTTED = """@prefix ex: <http://example.org/v#> . @prefix id: <https://w3id.org/diplokg/id/> .
+ex:dotted\\. ex:p "x" . id:a ex:p ex:dotted\\. . ex:b ex:p "y" ."""
+
+
+@pytest.mark.parametrize("range_bits", [0, 6])
+def test_iris_ending_in_a_dot_are_written_in_full(range_bits: int) -> None:
+    # Also as the first subject of a piece, and as a graph name.
+    store = store_of(("a", DOTTED), ("b.", DOTTED))
+    files = render_dumps(store, prefixes(store), range_bits=range_bits).files
+    for name, fmt in (("diplokg.ttl", "turtle"), ("diplokg.trig", "trig")):
+        assert b"\\." not in files[name]
+        Dataset().parse(data=files[name], format=fmt)
+    check_incremental(store, lambda s: s.add(quad("c", "p", "o", "b.")), range_bits=range_bits)
+
+
+def test_removing_a_range_cutting_subject_joins_its_range_to_the_one_before() -> None:
+    store = big_store()
+    ranges = json.loads(render_dumps(store, prefixes(store), **SMALL).index)["ranges"]
+    after = check_incremental(store, lambda s: remove_subject(s, ranges[5][1:-1]), **SMALL)
+    assert ranges[5] not in json.loads(after.index)["ranges"]
+    assert json.loads(after.index)["ranges"] == ranges[:5] + ranges[6:]
+
+
+def test_a_change_rewrites_only_the_range_of_its_subject() -> None:
+    store = big_store()
+    pre = prefixes(store)
+    before = render_dumps(store, pre, **SMALL)
+    store.add(quad("s30", "p7", "new", "a"))
+    after = render_dumps(store, pre, **SMALL)
+    assert json.loads(after.index)["ranges"] == json.loads(before.index)["ranges"]
+    for name in DUMPS:
+        old, new = pieces(before, name), pieces(after, name)
+        assert len(old) == len(new)
+        assert sum(a != b for a, b in zip(old, new, strict=True)) == 1, name
+
+
+def test_incremental_render_from_and_to_an_empty_store() -> None:
+    check_incremental(ox.Store(), lambda s: s.extend(big_store()), **SMALL)
+    check_incremental(big_store(), lambda s: s.clear(), **SMALL)
+
+
+def test_graphs_added_or_removed_whole_need_not_be_listed() -> None:
+    def change(s: ox.Store) -> None:
+        s.remove_graph(graph("b"))
+        s.extend([quad("s01", "p", "o", "new"), quad("q", "p", "o", "new")])
+
+    check_incremental(big_store(), change, {}, **SMALL)
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda p: Previous(p.files, b"not an index", p.changed),
+        lambda p: Previous(p.files, p.index.replace(b'"version":1', b'"version":0'), p.changed),
+        lambda p: Previous(
+            {n: d for n, d in p.files.items() if n != "diplokg.nt"}, p.index, p.changed
+        ),
+        lambda p: Previous(
+            {**p.files, "diplokg.ttl": p.files["diplokg.ttl"][:-1]}, p.index, p.changed
+        ),
+    ],
+)
+def test_unusable_previous_dumps_are_rendered_anew(spoil: Callable[[Previous], Previous]) -> None:
+    store = big_store()
+    pre = prefixes(store)
+    old = render_dumps(store, pre)
+    store.add(quad("s01", "p", "o", "a"))
+    new = render_dumps(store, pre, spoil(Previous(old.files, old.index, {})))
+    assert not new.incremental
+    assert new == render_dumps(store, pre)
+
+
+def test_other_prefixes_or_settings_render_anew() -> None:
+    store = big_store()
+    pre = prefixes(store)
+    old = render_dumps(store, pre)
+    previous = Previous(old.files, old.index, {})
+    assert render_dumps(store, pre, previous).incremental
+    assert not render_dumps(store, {**pre, "x": "urn:x:"}, previous).incremental
+    assert not render_dumps(store, pre, previous, level=1).incremental
+    assert not render_dumps(store, pre, previous, range_bits=3).incremental
+    assert not render_dumps(store, pre, previous, chunk_bytes=1000).incremental
+
+
+def test_previous_dumps_read_from_a_directory(tmp_path: Path) -> None:
+    store = big_store()
+    pre = prefixes(store)
+    old = render_dumps(store, pre, **SMALL)
+    for name, data in old.files.items():
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "diplokg.ttl").write_bytes(b"")
+    store.add(quad("s01", "p", "o", "a"))
+    read = Previous.read(tmp_path, old.index, {str(graph("a")): {f"<{ID}s01>"}})
+    assert not render_dumps(store, pre, read, **SMALL).incremental  # the Turtle does not fit
+    (tmp_path / "diplokg.ttl").write_bytes(old.files["diplokg.ttl"])
+    read = Previous.read(tmp_path, old.index, {str(graph("a")): {f"<{ID}s01>"}})
+    new = render_dumps(store, pre, read, **SMALL)
+    assert new.incremental
+    assert new.files == render_dumps(store, pre, **SMALL).files
+
+
+@pytest.mark.parametrize("params", [SMALL, {}], ids=str)
+def test_gzip_is_one_member_that_standard_tools_read(
+    params: dict[str, int], tmp_path: Path
+) -> None:
+    store = big_store()
+    files = render_dumps(store, prefixes(store), **params).files
+    for name in DUMPS:
+        packed = files[name + ".gz"]
+        assert packed[:10] == b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"
+        assert gzip.decompress(packed) == files[name]
+        reader = zlib.decompressobj(31)
+        assert reader.decompress(packed) == files[name]
+        assert reader.eof  # one member
+        assert not reader.unused_data
+        (tmp_path / (name + ".gz")).write_bytes(packed)
+        subprocess.run(["gzip", "-t", str(tmp_path / (name + ".gz"))], check=True)
+        shown = subprocess.run(
+            ["zcat", str(tmp_path / (name + ".gz"))], check=True, capture_output=True
+        )
+        assert shown.stdout == files[name]
 
 
 # --- rdflib graphs ---------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -37,17 +38,47 @@ from diplokg import __version__
 from diplokg.cache import CachedSource, SourceCache
 from diplokg.config import Settings
 from diplokg.consistency import check_consistency
+from diplokg.delta import (
+    NotIncremental,
+    RuleSet,
+    Union,
+    check_extension,
+    extend_closure,
+    extend_statistics,
+)
 from diplokg.errors import InputError, ProvenanceError
-from diplokg.loading import Project, load_project, new_graph
+from diplokg.loading import Project, digest_files, load_project, new_graph
 from diplokg.namespaces import graph_iri
 from diplokg.provenance import Evidence, check_evidence
 from diplokg.reasoning import Reasoning, compute_inferences
-from diplokg.serialise import graph_turtle, render_dumps, store_predicates, turtle_prefixes
+from diplokg.serialise import (
+    Previous,
+    Rendered,
+    graph_turtle,
+    render_dumps,
+    store_predicates,
+    turtle_prefixes,
+)
 from diplokg.skolem import skolemise
 from diplokg.stage import StageResult, run_stage
+from diplokg.state import (
+    BuildState,
+    StateDir,
+    file_stamps,
+    fingerprint,
+    statistics_from_json,
+    statistics_to_json,
+)
 from diplokg.terms import ToOxigraph, ToRdflib
-from diplokg.validation import SEVERITIES, ShaclReport, check_report, validate_project
-from diplokg.void import dataset_statistics, describe_dataset
+from diplokg.validation import (
+    SEVERITIES,
+    NotIncrementalShacl,
+    ShaclReport,
+    check_report,
+    validate_project,
+    validate_project_incremental,
+)
+from diplokg.void import DatasetStatistics, dataset_statistics, describe_dataset
 
 MANIFEST = "manifest.json"
 
@@ -99,23 +130,37 @@ class CheckedDataset:
             ``inferred`` and ``meta``: what the dumps are written from.
         sizes: Triples per named graph, by name.
         evidence: The verified evidence quotes.
-        reasoning: The OWL 2 RL closure and its filtered inferences.
+        reasoning: The OWL 2 RL closure and its filtered inferences (``None`` after
+            an incremental build, which extends the previous closure instead).
         report: The SHACL report (violations make the check fail; warnings stay here).
         report_graph: The report as RDF, skolemised, for ``validation.ttl``.
         timings: Seconds spent in each step.
         cache: How many sources the incremental cache answered (``hits``) and how
             many were parsed, checked and skolemised (``misses``).
+        statistics: The VoID counts of ``graph/meta``.
+        shacl_state: The SHACL results in the form an incremental build reads.
+        evidence_count: How many evidence quotes the dataset has, if not all are in
+            ``evidence`` (an incremental build verifies only the added sources').
+        mode: ``full``, or ``incremental`` (only added sources were worked on).
+        added: The ids of the sources an incremental build added.
+        why_full: Why a build with a state did a full run.
     """
 
     project: Project
     store: ox.Store
     sizes: dict[str, int]
     evidence: list[Evidence]
-    reasoning: Reasoning
+    reasoning: Reasoning | None
     report: ShaclReport
     report_graph: Graph
     timings: dict[str, float] = field(default_factory=dict)
     cache: dict[str, int] = field(default_factory=dict)
+    statistics: DatasetStatistics | None = None
+    shacl_state: bytes | None = None
+    evidence_count: int | None = None
+    mode: str = "full"
+    added: list[str] = field(default_factory=list)
+    why_full: str = ""
 
     @property
     def graphs(self) -> GraphView:
@@ -131,7 +176,7 @@ class CheckedDataset:
         return {
             "graphs": dict(sorted(self.sizes.items())),
             "sources": len(self.project.sources),
-            "evidence": len(self.evidence),
+            "evidence": len(self.evidence) if self.evidence_count is None else self.evidence_count,
             "inferred": self.sizes["inferred"],
             "shacl": {s.lower(): len(self.report.by_severity(s)) for s in SEVERITIES},
         }
@@ -305,24 +350,19 @@ def _check_project(settings: Settings) -> CheckedDataset:
     validated = {n: g for n, g in graphs.items() if n != "shapes"}
     store = _step(timings, "store", lambda: _load_store(validated, stage.entries, inferred, base))
 
-    def shacl() -> ShaclReport:
-        ontology = Graph(bind_namespaces="none")  # pySHACL needs a context-aware store
-        for triple in graphs["ontology"]:
-            ontology.add(triple)
+    def shacl() -> tuple[ShaclReport, bytes | None]:
         return validate_project(
             store,
             project.data_shapes,
-            ontology,
+            _context_aware(graphs["ontology"]),
             project.ontology_shapes,
             base,
             engine=settings.shacl,
+            keep_state=True,
         )
 
-    report = _step(timings, "shacl", shacl)
-    named = Graph(identifier=URIRef(base + "validation"), bind_namespaces="none")
-    for triple in report.graph:
-        named.add(triple)
-    report_graph = skolemise(named, base, dict(shapes_ids))
+    report, shacl_state = _step(timings, "shacl", shacl)
+    report_graph = _report_graph(report, base, shapes_ids)
     check_report(report, base)
     _add_graph(store, graphs["shapes"])
 
@@ -331,18 +371,46 @@ def _check_project(settings: Settings) -> CheckedDataset:
     sizes["inferred"] = len(reasoning.inferred)
     names = sorted(sizes)
 
-    def meta() -> Graph:
-        ids = [s.id for s in project.sources]
-        stats = dataset_statistics(store, names, base)
-        return describe_dataset(stats, base, ids, project.input_digest, __version__)
-
-    meta_graph = _step(timings, "void", meta)
+    stats = _step(timings, "void", lambda: dataset_statistics(store, names, base))
+    meta_graph = _meta_graph(project, stats)
     _add_graph(store, meta_graph)
     sizes["meta"] = len(meta_graph)
     counts = {"hits": len(stage.hits), "misses": len(stage.misses)}
     return CheckedDataset(
-        project, store, sizes, evidence, reasoning, report, report_graph, timings, counts
+        project,
+        store,
+        sizes,
+        evidence,
+        reasoning,
+        report,
+        report_graph,
+        timings,
+        counts,
+        statistics=stats,
+        shacl_state=shacl_state,
     )
+
+
+def _report_graph(report: ShaclReport, base: str, shapes_ids: dict[BNode, URIRef]) -> Graph:
+    """The SHACL report as ``{base}validation``, skolemised like the shapes it cites."""
+    named = Graph(identifier=URIRef(base + "validation"), bind_namespaces="none")
+    for triple in report.graph:
+        named.add(triple)
+    return skolemise(named, base, dict(shapes_ids))
+
+
+def _context_aware(graph: Graph) -> Graph:
+    """Copy a graph into a plain rdflib ``Graph`` (pySHACL needs a context-aware store)."""
+    copy = Graph(bind_namespaces="none")
+    for triple in graph:
+        copy.add(triple)
+    return copy
+
+
+def _meta_graph(project: Project, stats: DatasetStatistics) -> Graph:
+    """The ``graph/meta`` of a project with these counts."""
+    ids = [s.id for s in project.sources]
+    return describe_dataset(stats, project.base, ids, project.input_digest, __version__)
 
 
 def _as_graph(triples: Iterable[Triple], name: URIRef) -> Graph:
@@ -387,12 +455,28 @@ def render_files(checked: CheckedDataset) -> dict[str, bytes]:
     Returns:
         File name → content, deterministic for the same inputs.
     """
-    predicates = store_predicates(checked.store)
-    predicates.update(str(p) for p in checked.report_graph.predicates())
+    return render_build(checked, store_predicates(checked.store)).files
+
+
+def render_build(
+    checked: CheckedDataset, predicates: set[str], previous: Previous | None = None
+) -> Rendered:
+    """Serialise a checked dataset, reusing the unchanged parts of the previous dumps.
+
+    Args:
+        checked: The checked dataset.
+        predicates: The predicates of its store (they choose the prefixes).
+        previous: The previous build's dumps, their index and what changed since.
+
+    Returns:
+        The files (all but the manifest, deterministic for the same inputs) and the
+        dumps' index.
+    """
+    predicates = predicates | {str(p) for p in checked.report_graph.predicates()}
     prefixes = turtle_prefixes(checked.project.base, predicates)
-    files = render_dumps(checked.store, prefixes)
-    files["validation.ttl"] = graph_turtle(checked.report_graph, prefixes)
-    return files
+    rendered = render_dumps(checked.store, prefixes, previous)
+    rendered.files["validation.ttl"] = graph_turtle(checked.report_graph, prefixes)
+    return rendered
 
 
 def make_manifest(
@@ -475,8 +559,19 @@ def write_dist(files: dict[str, bytes], dist: Path) -> None:
         raise
 
 
+def state_dir(settings: Settings) -> StateDir | None:
+    """Return the build state directory of a project (``{cache}/build``), or ``None``."""
+    cache = source_cache(settings)
+    return None if cache is None else StateDir(cache.directory / "build")
+
+
 def build(settings: Settings, now: datetime | None = None) -> BuildResult:
-    """Check the project and write ``dist/``.
+    """Check the project and write ``dist/``, incrementally when only sources were added.
+
+    With a cache directory, the previous build's state (:mod:`diplokg.state`) is
+    extended when the only change since is added sources; otherwise (or if the
+    additions need it, see :mod:`diplokg.delta`) every step runs on everything, and
+    the state is written anew.
 
     Args:
         settings: Project root, output directory and base.
@@ -489,11 +584,278 @@ def build(settings: Settings, now: datetime | None = None) -> BuildResult:
         DiploKGError: Any failed check (see :func:`check_project`); ``dist/`` is
             then left exactly as it was.
     """
+    states = state_dir(settings)
     with _no_cyclic_gc():
-        checked = _check_project(settings)
-        with _timed(checked.timings, "write"):
-            files = render_files(checked)
-            manifest = make_manifest(checked, files, now)
-            files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
-            write_dist(files, settings.dist_dir)
+        if states is None:
+            return _full_build(settings, now, None)
+        with states.locked():
+            extended = _incremental_build(settings, now, states)
+            if isinstance(extended, BuildResult):
+                return extended
+            result = _full_build(settings, now, states)
+            result.checked.why_full = extended
+            return result
+
+
+def _write_build(
+    settings: Settings,
+    checked: CheckedDataset,
+    files: dict[str, bytes],
+    now: datetime | None,
+) -> BuildResult:
+    """Add the manifest to the files and write ``dist/``."""
+    manifest = make_manifest(checked, files, now)
+    files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+    write_dist(files, settings.dist_dir)
     return BuildResult(settings.dist_dir, checked, manifest)
+
+
+def _full_build(settings: Settings, now: datetime | None, states: StateDir | None) -> BuildResult:
+    """Check everything and write ``dist/``; then write the state, if there is one."""
+    checked = _check_project(settings)
+    with _timed(checked.timings, "write"):
+        rendered = render_build(checked, store_predicates(checked.store))
+        result = _write_build(settings, checked, rendered.files, now)
+    if states is not None:
+        with _timed(checked.timings, "state"):
+            _save_state(settings, states, checked, rendered.index)
+    return result
+
+
+def _fingerprint(settings: Settings, project: Project) -> str:
+    """The state fingerprint of a project: everything but its sources."""
+    others = [p for name, ps in project.files.items() if not name.startswith("facts/") for p in ps]
+    options = {"base": settings.base, "reasoner": settings.reasoner, "shacl": settings.shacl}
+    return fingerprint(options, digest_files(project.root, sorted(others)))
+
+
+def _source_keys(settings: Settings, project: Project) -> dict[str, str]:
+    cache = source_cache(settings)
+    assert cache is not None
+    return {s.id: cache.key(project.root, s) for s in project.sources}
+
+
+def _save_state(
+    settings: Settings, states: StateDir, checked: CheckedDataset, index: bytes
+) -> None:
+    """Write the state of a full build (or forget the old one if this build has none)."""
+    rules = RuleSet.of(checked.reasoning) if checked.reasoning is not None else None
+    stats = statistics_to_json(checked.statistics) if checked.statistics else None
+    if rules is None or stats is None or checked.shacl_state is None:
+        states.forget()
+        return
+    project = checked.project
+    states.replace_store(settings.dist_dir / "diplokg.nq")
+    state = BuildState(
+        _fingerprint(settings, project),
+        _source_keys(settings, project),
+        checked.sizes,
+        checked.counts()["evidence"],
+        stats,
+        rules,
+        sorted(store_predicates(checked.store)),
+        file_stamps(settings.dist_dir),
+    )
+    states.write(state, checked.shacl_state, index)
+
+
+def _incremental_build(
+    settings: Settings, now: datetime | None, states: StateDir
+) -> BuildResult | str:
+    """Extend the previous build with the added sources.
+
+    Returns:
+        What was written, or why a full build is needed instead.
+
+    Raises:
+        DiploKGError: A check failed (the state is left as it was).
+    """
+    timings: dict[str, float] = {}
+    found = states.read()
+    if found is None:
+        return "no usable build state"
+    state, shacl_state, index = found
+    project = _step(timings, "parse", lambda: load_project(settings, parse_sources=False))
+    if _fingerprint(settings, project) != state.fingerprint:
+        return "the code, settings, ontology, shapes or background changed"
+    if file_stamps(settings.dist_dir) != state.dist:
+        return "dist/ is not the one the state describes"
+    with _timed(timings, "sources"):
+        keys = _source_keys(settings, project)
+        if any(keys.get(i) != k for i, k in state.sources.items()):
+            return "a source was edited or removed"
+        added = {i for i in keys if i not in state.sources}
+        cache = source_cache(settings)
+        stage = run_stage(project.root, project.base, project.sources, cache, only=added)
+    store = states.open_store()
+    try:
+        extended = _extend(settings, project, state, shacl_state, stage, store, states, timings)
+    except (NotIncremental, NotIncrementalShacl) as e:
+        return f"the added sources need it: {e}"
+    checked = extended.checked
+    with _timed(timings, "write"):
+        previous = Previous.read(settings.dist_dir, index, extended.changes)
+        rendered = render_build(checked, extended.predicates, previous)
+        result = _write_build(settings, checked, rendered.files, now)
+    with _timed(timings, "state"):
+        state.sources = keys
+        state.sizes = checked.sizes
+        state.evidence = checked.counts()["evidence"]
+        assert checked.statistics is not None
+        stats = statistics_to_json(checked.statistics)
+        if stats is None:
+            states.forget()
+        else:
+            state.statistics = stats
+            state.predicates = sorted(extended.predicates)
+            state.dist = file_stamps(settings.dist_dir)
+            state.status = "clean"
+            states.write(state, checked.shacl_state, rendered.index)
+    return result
+
+
+@dataclass
+class _Extended:
+    """An incremental build's checked dataset, and what it changed in the store."""
+
+    checked: CheckedDataset
+    changes: dict[str, set[str]]
+    predicates: set[str]
+
+
+def _quads(triples: Iterable[ox.Triple], graph: ox.NamedNode) -> list[ox.Quad]:
+    return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+
+
+def _extend(
+    settings: Settings,
+    project: Project,
+    state: BuildState,
+    shacl_state: bytes,
+    stage: StageResult,
+    store: ox.Store,
+    states: StateDir,
+    timings: dict[str, float],
+) -> _Extended:
+    """Add the staged sources to the state's store, with what follows from them.
+
+    The store is changed in place; if any check fails, the changes are undone and
+    the error raised (the state stays usable).
+
+    Raises:
+        NotIncremental: The additions need a full build.
+        DiploKGError: A check failed.
+    """
+    base = settings.base
+
+    def named(name: str) -> ox.NamedNode:
+        return ox.NamedNode(str(graph_iri(base, name)))
+
+    shapes_g, meta_g, inferred_g = named("shapes"), named("meta"), named("inferred")
+    shapes_ids: dict[BNode, URIRef] = {}
+    project.graphs = _step(
+        timings,
+        "skolemise",
+        lambda: {
+            name: skolemise(g, base, shapes_ids if name == "shapes" else None)
+            for name, g in project.graphs.items()
+        },
+    )
+    entries = stage.entries
+    added = [t for entry in entries.values() for t in entry.triples]
+    union = Union(store, [shapes_g, meta_g])
+    extension = _step(timings, "reason", lambda: extend_closure(union, state.rules, added))
+    _step(timings, "consistency", lambda: check_extension(union, state.rules, extension))
+    moved = sorted({t for t in added if _in_graph(store, t, inferred_g)}, key=str)
+
+    sizes = dict(state.sizes)
+    sizes.update((name, len(entry.triples)) for name, entry in entries.items())
+    sizes["inferred"] += len(extension.inferred) - len(moved)
+
+    def count() -> DatasetStatistics:
+        previous = statistics_from_json(state.statistics)
+        new = itertools.chain(added, extension.inferred)
+        stats = extend_statistics(previous, Union(store, [meta_g]), new, base)
+        stats.graph_triples = {n: sizes[n] for n in sorted(sizes) if n != "meta"}
+        return stats
+
+    stats = _step(timings, "void", count)
+
+    state.status = "dirty"
+    states.write(state)
+    shapes_quads = list(store.quads_for_pattern(None, None, None, shapes_g))
+    old_meta = list(store.quads_for_pattern(None, None, None, meta_g))
+    removed = shapes_quads + old_meta + _quads(moved, inferred_g)
+    inserted = [q for e in entries.values() for q in _quads(e.triples, ox.NamedNode(e.graph))]
+    inserted += _quads(extension.inferred, inferred_g)
+    try:
+        with _timed(timings, "store"):
+            for quad in removed:
+                store.remove(quad)
+            store.extend(inserted)
+
+        def shacl() -> tuple[ShaclReport, bytes]:
+            return validate_project_incremental(
+                store,
+                project.data_shapes,
+                _context_aware(project.graphs["ontology"]),
+                project.ontology_shapes,
+                base,
+                shacl_state,
+                [*extension.asserted, *extension.inferred],
+            )
+
+        report, new_shacl = _step(timings, "shacl", shacl)
+        report_graph = _report_graph(report, base, shapes_ids)
+        check_report(report, base)
+        meta_graph = _meta_graph(project, stats)
+        new_meta = _quads(_ox_triples(meta_graph), meta_g)
+        store.extend(shapes_quads)
+        inserted += shapes_quads
+        store.extend(new_meta)
+        inserted += new_meta
+    except BaseException:
+        for quad in inserted:
+            store.remove(quad)
+        store.extend(removed)
+        state.status = "clean"
+        states.write(state)
+        raise
+    sizes["meta"] = len(meta_graph)
+
+    changes: dict[str, set[str]] = {}
+    for quad in itertools.chain(inserted, removed):
+        if quad.graph_name != shapes_g:
+            changes.setdefault(str(quad.graph_name), set()).add(str(quad.subject))
+    predicates = set(state.predicates)
+    predicates.update(q.predicate.value for q in inserted)
+    for p in {q.predicate for q in removed} - {q.predicate for q in inserted}:
+        if next(store.quads_for_pattern(None, p, None, None), None) is None:
+            predicates.discard(p.value)
+    evidence = [e for entry in entries.values() for e in entry.evidence]
+    checked = CheckedDataset(
+        project,
+        store,
+        sizes,
+        evidence,
+        None,
+        report,
+        report_graph,
+        timings,
+        {"hits": len(state.sources) + len(stage.hits), "misses": len(stage.misses)},
+        statistics=stats,
+        shacl_state=new_shacl,
+        evidence_count=state.evidence + len(evidence),
+        mode="incremental",
+        added=[name.removeprefix("facts/") for name in entries],
+    )
+    return _Extended(checked, changes, predicates)
+
+
+def _in_graph(store: ox.Store, t: ox.Triple, graph: ox.NamedNode) -> bool:
+    return next(store.quads_for_pattern(t.subject, t.predicate, t.object, graph), None) is not None
+
+
+def _ox_triples(graph: Graph) -> list[ox.Triple]:
+    term = ToOxigraph()
+    return [ox.Triple(term(s), term(p), term(o)) for s, p, o in graph]

@@ -27,9 +27,11 @@ atomically (a temporary file renamed over the old one), one file per source id
 under ``{cache}/sources/``, so the cache does not grow with edits; entries of
 sources that no longer exist are removed after a build.
 
-Not cached, because they span sources: the ontology, shapes and background (small,
-parsed every time), the OWL 2 RL closure of the union, the consistency checks, the
-SHACL validation of the union and the serialisations. Reasoning per source is not
+Not cached here, because they span sources: the ontology, shapes and background
+(small, parsed every time), the OWL 2 RL closure of the union, the consistency
+checks, the SHACL validation of the union and the serialisations; when sources are
+only added, the build extends those from the previous build's state instead
+(:mod:`diplokg.state`, :mod:`diplokg.delta`). Reasoning per source is not
 sound in general here: transitive properties (``dkg:partOf``), property chains
 (``dkg:statedIn``, ``dkg:holds``…) and functional properties join triples that may
 come from different sources, and the closure of the union is not the union of the

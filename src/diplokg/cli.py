@@ -109,6 +109,10 @@ def build(**options: Any) -> None:
         f" ({counts['inferred']} inferred), {counts['evidence']} evidence quotes checked,"
         f" {len(result.manifest['files']) + 1} files"
     )
+    if checked.mode == "incremental":
+        click.echo(f"incremental: the previous build plus {len(checked.added)} added source(s)")
+    elif checked.why_full:
+        click.echo(f"full build: {checked.why_full}")
     click.echo(format_report(checked.report, settings.base))
 
 
