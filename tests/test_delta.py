@@ -37,6 +37,9 @@ dkg:leads a owl:ObjectProperty ; owl:inverseOf dkg:ledBy .
 dkg:worksFor a owl:ObjectProperty, owl:FunctionalProperty .
 dkg:memberOf a owl:ObjectProperty .
 dkg:affiliatedWith owl:propertyChainAxiom ( dkg:memberOf dkg:partOf ) .
+dkg:age a owl:DatatypeProperty ; rdfs:range <http://www.w3.org/2001/XMLSchema#integer> .
+dkg:flag a owl:DatatypeProperty ; rdfs:range <http://www.w3.org/2001/XMLSchema#boolean> .
+dkg:title a owl:DatatypeProperty ; rdfs:range dkg:Organisation .
 """
 OLD = f"""
 @prefix dkg: <{DKG}> . @prefix id: <{EX}> .
@@ -89,6 +92,9 @@ def _inferred(store: ox.Store) -> set[ox.Triple]:
         "id:mission dkg:partOf id:alliance . id:ana dkg:participant id:ana .",
         # new types under old classes, and nothing new at all
         "id:carla a dkg:Person . id:ana a dkg:Person .",
+        # literals: typed by a range with their own datatype (noise), the object of a
+        # transitive property (joined from the subject side only) and of a chain step
+        'id:carla dkg:age 42 . id:treaty dkg:partOf "NATO" . id:dan dkg:memberOf "EU" .',
     ],
 )
 def test_the_extension_is_what_a_full_run_gives(added: str) -> None:
@@ -125,6 +131,11 @@ def test_the_extension_is_what_a_full_run_gives(added: str) -> None:
     [
         ("id:carla a dkg:Person, dkg:Organisation .", "disjoint classes"),
         ("id:ana dkg:worksFor id:alliance .", "functional"),
+        # a literal typed by a range with another datatype, or with a class that
+        # has a disjoint partner; a literal made a subject by an inverse property
+        ("id:ana dkg:flag 1 .", "datatype"),
+        ('id:ana dkg:title "Head" .', "disjoint class"),
+        ('id:mission dkg:leads "the mission" .', "would be the subject"),
         ("dkg:Intern <http://www.w3.org/2000/01/rdf-schema#subClassOf> dkg:Person .", "schema"),
         ("id:ana <http://www.w3.org/2002/07/owl#sameAs> id:bob .", "schema predicate"),
         (

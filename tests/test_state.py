@@ -213,7 +213,9 @@ def test_the_state_store_matches_dist(project: Path) -> None:
     add_source(project)
     build(settings_for(project))
     found = states(project)
-    store = found.open_store()
+    read = found.read()
+    assert read is not None
+    store = found.open_store(read[0].generation)
     dumped = ox.Store()
     dumped.bulk_load(path=str(project / "dist/diplokg.nq"), format=ox.RdfFormat.N_QUADS)
     assert set(store) == set(dumped)
@@ -223,3 +225,20 @@ def test_the_state_store_matches_dist(project: Path) -> None:
 
 def test_the_project_fixture_is_untouched() -> None:
     assert not (PROJECT / ".diplokg-cache").exists()
+
+
+def test_a_store_held_by_an_earlier_result_is_never_taken_for_a_newer_one(
+    project: Path, tmp_path: Path
+) -> None:
+    build(settings_for(project))
+    add_source(project)
+    held = build(settings_for(project))  # holds the state's store
+    assert held.checked.mode == "incremental"
+    facts = project / "data/facts/tiny-union.ttl"
+    facts.write_text(facts.read_text(encoding="utf-8") + "id:rivaria dkg:partnerOf id:x .\n")
+    assert build(settings_for(project)).checked.mode == "full"  # a new store, generation
+    add_source(project, "tiny-union-two")
+    expected = full_outputs(project, tmp_path)
+    result = build(settings_for(project))
+    assert outputs(result.dist) == expected
+    assert held.checked.store is not result.checked.store

@@ -618,7 +618,10 @@ def _full_build(settings: Settings, now: datetime | None, states: StateDir | Non
         result = _write_build(settings, checked, rendered.files, now)
     if states is not None:
         with _timed(checked.timings, "state"):
-            _save_state(settings, states, checked, rendered.index)
+            try:
+                _save_state(settings, states, checked, rendered.index)
+            except OSError:  # dist/ is written: the build stands, the next one is full
+                states.forget()
     return result
 
 
@@ -645,7 +648,7 @@ def _save_state(
         states.forget()
         return
     project = checked.project
-    states.replace_store(settings.dist_dir / "diplokg.nq")
+    generation = states.replace_store(settings.dist_dir / "diplokg.nq")
     state = BuildState(
         _fingerprint(settings, project),
         _source_keys(settings, project),
@@ -655,6 +658,7 @@ def _save_state(
         rules,
         sorted(store_predicates(checked.store)),
         file_stamps(settings.dist_dir),
+        generation=generation,
     )
     states.write(state, checked.shacl_state, index)
 
@@ -668,7 +672,8 @@ def _incremental_build(
         What was written, or why a full build is needed instead.
 
     Raises:
-        DiploKGError: A check failed (the state is left as it was).
+        DiploKGError: A check failed (the state is left as it was; a failure after
+            the checks, writing ``dist/`` say, leaves it dirty: the next build is full).
     """
     timings: dict[str, float] = {}
     found = states.read()
@@ -687,7 +692,10 @@ def _incremental_build(
         added = {i for i in keys if i not in state.sources}
         cache = source_cache(settings)
         stage = run_stage(project.root, project.base, project.sources, cache, only=added)
-    store = states.open_store()
+    try:
+        store = states.open_store(state.generation)
+    except OSError as e:
+        return f"the state's store cannot be opened: {e}"
     try:
         extended = _extend(settings, project, state, shacl_state, stage, store, states, timings)
     except (NotIncremental, NotIncrementalShacl) as e:
@@ -776,7 +784,8 @@ def _extend(
         previous = statistics_from_json(state.statistics)
         new = itertools.chain(added, extension.inferred)
         stats = extend_statistics(previous, Union(store, [meta_g]), new, base)
-        stats.graph_triples = {n: sizes[n] for n in sorted(sizes) if n != "meta"}
+        inferred = previous.graph_triples["inferred"] + len(extension.inferred) - len(moved)
+        stats.graph_triples["inferred"] = inferred
         return stats
 
     stats = _step(timings, "void", count)
@@ -793,6 +802,12 @@ def _extend(
             for quad in removed:
                 store.remove(quad)
             store.extend(inserted)
+        for name, entry in entries.items():  # counted as the full build counts them
+            graph = ox.NamedNode(entry.graph)
+            stats.graph_triples[name] = sum(
+                1 for _ in store.quads_for_pattern(None, None, None, graph)
+            )
+        stats.graph_triples = dict(sorted(stats.graph_triples.items()))
 
         def shacl() -> tuple[ShaclReport, bytes]:
             return validate_project_incremental(

@@ -12,9 +12,12 @@ looking up the rest in that store instead of recomputing it:
   with the store and with the triples derived so far, and whatever it derives that
   the store does not hold is new. The store holds the published closure (asserted
   graphs + ``graph/inferred``), not the noise the build leaves out (``rdf:type
-  owl:Thing``, literal subjects, reflexive schema triples…); none of those is a
-  premise of an A-box rule here (rules with a superclass of ``owl:Thing`` are
-  refused), so nothing is missed;
+  owl:Thing``, literal subjects, reflexive schema triples…). Rules with a
+  superclass of ``owl:Thing`` are refused, so ``rdf:type owl:Thing`` is no premise;
+  a derived triple with a literal subject is a premise only of the subclass rules
+  (a literal typed by a range) and of the consistency checks, unless its predicate
+  has rules of its own (then the additions are refused): the literal's types are
+  checked on the spot (:func:`_check_literal_type`), so nothing is missed;
 - **consistency**: the old closure was consistent, so a contradiction must involve
   a new triple: members of ``owl:Nothing``, disjoint classes and properties, and
   functional properties are checked around the new triples only;
@@ -41,14 +44,17 @@ from typing import Any
 import pyoxigraph as ox
 from owlrl.DatatypeHandling import AltXSDToPYTHON
 from rdflib import URIRef
+from rdflib.term import Node
 
 from diplokg.consistency import _pairs
-from diplokg.namespaces import OWL, RDF, project_namespaces
+from diplokg.namespaces import OWL, RDF, RDFS, project_namespaces
 from diplokg.reasoning import (
     _DATATYPES,
     _LIST_PREDICATES,
     _PREMISE_CLASSES,
+    _SUBSUMPTIONS,
     Reasoning,
+    _datatype,
     _schema_class,
     _schema_predicate,
     noise_rule,
@@ -259,7 +265,9 @@ class Union:
         self._in[t.predicate, t.object].add(t.subject)
 
     def objects(self, s: Any, p: Any) -> set[Any]:
-        """The objects of ``s p ?o``."""
+        """The objects of ``s p ?o`` (none for a literal ``s``: no stored triple has one)."""
+        if type(s) is ox.Literal:
+            return set()
         excluded = self.excluded
         found = {
             q.object
@@ -324,6 +332,37 @@ def _iri(value: str) -> ox.NamedNode:
     return ox.NamedNode(value)
 
 
+_LITERAL = ox.NamedNode(str(RDFS.Literal))
+
+
+def _check_literal_type(
+    literal: ox.Literal,
+    cls: ox.NamedNode,
+    superclasses: dict[Any, list[ox.NamedNode]],
+    disjoint: set[ox.NamedNode],
+) -> None:
+    """Refuse a literal typed (by a range) with a class that could contradict it.
+
+    The full build keeps ``literal rdf:type cls`` and its superclasses in the
+    closure (not published) and checks them for disjointness, its datatype's
+    disjointness included; here, a class with a disjoint partner, or a datatype
+    that is not the literal's own or one it is subsumed by, needs the full build.
+    """
+    own = URIRef(literal.datatype.value)
+    allowed: set[Node] = {own, RDFS.Literal}
+    todo: list[Node] = [own]
+    while todo:
+        for sup in _SUBSUMPTIONS.get(todo.pop(), ()):
+            if sup not in allowed:
+                allowed.add(sup)
+                todo.append(sup)
+    for c in [cls, *superclasses.get(cls, ())]:
+        if c in disjoint:
+            raise NotIncremental(f"the literal {literal} is typed <{c.value}>, a disjoint class")
+        if c != _LITERAL and _datatype(URIRef(c.value)) and URIRef(c.value) not in allowed:
+            raise NotIncremental(f"the literal {literal} is typed with the datatype <{c.value}>")
+
+
 def extend_closure(union: Union, rules: RuleSet, added: Iterable[ox.Triple]) -> Extension:
     """Derive what added triples bring to a closed union, semi-naively.
 
@@ -354,11 +393,16 @@ def extend_closure(union: Union, rules: RuleSet, added: Iterable[ox.Triple]) -> 
         _iri(c): [_iri(d) for d in ds] for c, ds in rules.superclasses.items()
     }
     plans = {_iri(p): plan for p, plan in rules.plans.items()}
+    disjoint = {_iri(c) for pair in rules.disjoint_classes for c in pair}
     derived: list[ox.Triple] = []
 
     def emit(s: Any, p: Any, o: Any) -> None:
-        if type(s) is ox.Literal:
-            return  # literal-subject: noise, and no A-box rule takes it further
+        if type(s) is ox.Literal:  # literal-subject: noise, never stored
+            if p == _TYPE:
+                _check_literal_type(s, o, superclasses, disjoint)
+            elif p in plans:
+                raise NotIncremental(f"the literal {s} would be the subject of <{p.value}>")
+            return
         t = ox.Triple(s, p, o)
         if t not in union:
             union.add(t)

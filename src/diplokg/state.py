@@ -19,9 +19,12 @@ Anything else — a source edited or removed, a file of ``dist/`` touched, a sta
 that does not read — means a full build, which writes a new state.
 
 The store is modified in place by an incremental build. ``state.json`` says
-``"status": "dirty"`` while that happens: a build that fails undoes its changes and
-marks the state clean again; one that is killed leaves it dirty, and the next build
-is a full one. A lock file keeps two builds from using the state at once.
+``"status": "dirty"`` from then until the new ``dist/`` and state are written: a
+check that fails undoes the changes and marks the state clean again; a build that
+is killed, or fails later (writing ``dist/``, say), leaves it dirty, and the next
+build is a full one. A lock file keeps two builds from using the state at once;
+each full build gives the store a new *generation*, so that a process still
+holding an older store does not take it for the current one.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import os
 import shutil
 import sys
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -127,6 +131,7 @@ class BuildState:
         predicates: The predicates of the store (they choose the dumps' prefixes).
         dist: :func:`file_stamps` of ``dist/`` once written.
         status: ``clean``, or ``dirty`` while the store is being changed.
+        generation: The id of the store (new each time a full build replaces it).
     """
 
     fingerprint: str
@@ -138,6 +143,7 @@ class BuildState:
     predicates: list[str] = field(default_factory=list)
     dist: dict[str, list[int]] = field(default_factory=dict)
     status: str = "clean"
+    generation: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The state as JSON data."""
@@ -152,6 +158,7 @@ class BuildState:
             "rules": self.rules.to_json(),
             "predicates": self.predicates,
             "dist": self.dist,
+            "generation": self.generation,
         }
 
     @classmethod
@@ -174,28 +181,37 @@ class BuildState:
                 [str(p) for p in data["predicates"]],
                 {str(k): [int(x) for x in v] for k, v in data["dist"].items()},
                 str(data["status"]),
+                str(data["generation"]),
             )
         except (KeyError, TypeError, AttributeError) as e:
             raise ValueError(f"malformed state: {e}") from None
 
 
-#: The state stores open in this process, by path. RocksDB lets a process open a
-#: store once, and the result of an earlier build may still hold it: the next build
-#: in the same process must get that same store.
-_OPEN: dict[str, ox.Store] = {}
+#: The state stores open in this process, by path, with their generation. RocksDB
+#: lets a process open a store once, and the result of an earlier build may still
+#: hold it: the next build in the same process must get that same store, if it is
+#: still the one ``state.json`` describes (another process may have replaced it).
+_OPEN: dict[str, tuple[str, ox.Store]] = {}
 
 
-def _open_store(path: Path) -> ox.Store:
-    """Open the store at ``path``, or return it if this process has it open."""
+def _open_store(path: Path, generation: str) -> ox.Store:
+    """Open the store at ``path``, or return it if this process has it open.
+
+    Raises:
+        OSError: The store cannot be opened (say, a stale copy of it is still held).
+    """
     key = str(path.resolve())
     for other in list(_OPEN):
-        # Held by the registry alone (counted: the dict and getrefcount's argument).
-        if other != key and sys.getrefcount(_OPEN[other]) <= 2:
+        # Held by the registry alone (counted: the dict's tuple and getrefcount's argument).
+        if other != key and sys.getrefcount(_OPEN[other][1]) <= 2:
             del _OPEN[other]  # closes it
     found = _OPEN.get(key)
-    if found is None:
-        found = _OPEN[key] = ox.Store(key)
-    return found
+    if found is not None and found[0] == generation:
+        return found[1]
+    _OPEN.pop(key, None)
+    store = ox.Store(key)
+    _OPEN[key] = (generation, store)
+    return store
 
 
 def _close_store(path: Path) -> None:
@@ -211,6 +227,11 @@ def _write_atomic(path: Path, data: bytes) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -253,9 +274,13 @@ class StateDir:
             return None
         return state, shacl, dumps
 
-    def open_store(self) -> ox.Store:
-        """Open the state's store (read and write)."""
-        return _open_store(self.directory / _STORE)
+    def open_store(self, generation: str) -> ox.Store:
+        """Open the state's store (read and write), of the generation ``state.json`` names.
+
+        Raises:
+            OSError: It cannot be opened.
+        """
+        return _open_store(self.directory / _STORE, generation)
 
     def write(
         self, state: BuildState, shacl: bytes | None = None, dumps: bytes | None = None
@@ -275,10 +300,13 @@ class StateDir:
         _close_store(self.directory / _STORE)
         shutil.rmtree(self.directory / _STORE, ignore_errors=True)
 
-    def replace_store(self, nquads: Path) -> None:
+    def replace_store(self, nquads: Path) -> str:
         """Make the state's store a copy of an N-Quads file (the full build's dump).
 
         Loaded into a new directory beside the old store, then swapped in.
+
+        Returns:
+            The new store's generation (a random id ``state.json`` records).
         """
         self.forget()
         new = Path(tempfile.mkdtemp(prefix=".store-", dir=self.directory))
@@ -291,3 +319,4 @@ class StateDir:
         except BaseException:
             shutil.rmtree(new, ignore_errors=True)
             raise
+        return uuid.uuid4().hex
