@@ -40,6 +40,8 @@ dkg:affiliatedWith owl:propertyChainAxiom ( dkg:memberOf dkg:partOf ) .
 dkg:age a owl:DatatypeProperty ; rdfs:range <http://www.w3.org/2001/XMLSchema#integer> .
 dkg:flag a owl:DatatypeProperty ; rdfs:range <http://www.w3.org/2001/XMLSchema#boolean> .
 dkg:title a owl:DatatypeProperty ; rdfs:range dkg:Organisation .
+dkg:count a owl:DatatypeProperty ;
+    rdfs:range <http://www.w3.org/2001/XMLSchema#nonNegativeInteger> .
 """
 OLD = f"""
 @prefix dkg: <{DKG}> . @prefix id: <{EX}> .
@@ -95,6 +97,8 @@ def _inferred(store: ox.Store) -> set[ox.Triple]:
         # literals: typed by a range with their own datatype (noise), the object of a
         # transitive property (joined from the subject side only) and of a chain step
         'id:carla dkg:age 42 . id:treaty dkg:partOf "NATO" . id:dan dkg:memberOf "EU" .',
+        # an integer typed by a range with a datatype it is not (owlrl: no contradiction)
+        "id:v1 dkg:count 3 .",
     ],
 )
 def test_the_extension_is_what_a_full_run_gives(added: str) -> None:

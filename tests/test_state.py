@@ -242,3 +242,23 @@ def test_a_store_held_by_an_earlier_result_is_never_taken_for_a_newer_one(
     result = build(settings_for(project))
     assert outputs(result.dist) == expected
     assert held.checked.store is not result.checked.store
+
+
+def test_a_generated_source_added_to_a_generated_corpus_is_incremental(tmp_path: Path) -> None:
+    from benchmarks.generate import generate
+
+    root = tmp_path / "corpus"
+    generate(root, 3_000, seed=3)
+    last = sorted((root / "data/sources").glob("*.txt"))[-1].stem
+    rels = [f"data/sources/{last}.txt", f"data/sources/{last}.ttl", f"data/facts/{last}.ttl"]
+    aside = {rel: (root / rel).read_bytes() for rel in rels}
+    for rel in rels:
+        (root / rel).unlink()
+    build(settings_for(root))
+    for rel, data in aside.items():
+        (root / rel).write_bytes(data)
+    expected = full_outputs(root, tmp_path)
+    result = build(settings_for(root))
+    assert (result.checked.mode, result.checked.why_full) == ("incremental", "")
+    assert result.checked.added == [last]
+    assert outputs(result.dist) == expected

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
+from owlrl.AxiomaticTriples import OWLRL_Datatypes_Disjointness
 from owlrl.DatatypeHandling import AltXSDToPYTHON
 from rdflib import URIRef
 from rdflib.term import Node
@@ -54,7 +55,6 @@ from diplokg.reasoning import (
     _PREMISE_CLASSES,
     _SUBSUMPTIONS,
     Reasoning,
-    _datatype,
     _schema_class,
     _schema_predicate,
     noise_rule,
@@ -332,7 +332,8 @@ def _iri(value: str) -> ox.NamedNode:
     return ox.NamedNode(value)
 
 
-_LITERAL = ox.NamedNode(str(RDFS.Literal))
+#: The datatypes owlrl declares disjoint with some other (``owl:disjointWith``).
+_DISJOINT_DATATYPES = {t for left, _, right in OWLRL_Datatypes_Disjointness for t in (left, right)}
 
 
 def _check_literal_type(
@@ -344,9 +345,11 @@ def _check_literal_type(
     """Refuse a literal typed (by a range) with a class that could contradict it.
 
     The full build keeps ``literal rdf:type cls`` and its superclasses in the
-    closure (not published) and checks them for disjointness, its datatype's
+    closure (not published) and checks them for disjointness, owlrl's datatype
     disjointness included; here, a class with a disjoint partner, or a datatype
-    that is not the literal's own or one it is subsumed by, needs the full build.
+    that has one in owlrl's table and is not the literal's own or one it is
+    subsumed by, needs the full build (other ranges may have typed the same literal
+    before: the types the previous build gave it are not stored).
     """
     own = URIRef(literal.datatype.value)
     allowed: set[Node] = {own, RDFS.Literal}
@@ -359,7 +362,8 @@ def _check_literal_type(
     for c in [cls, *superclasses.get(cls, ())]:
         if c in disjoint:
             raise NotIncremental(f"the literal {literal} is typed <{c.value}>, a disjoint class")
-        if c != _LITERAL and _datatype(URIRef(c.value)) and URIRef(c.value) not in allowed:
+        term = URIRef(c.value)
+        if term in _DISJOINT_DATATYPES and term not in allowed:
             raise NotIncremental(f"the literal {literal} is typed with the datatype <{c.value}>")
 
 
