@@ -78,7 +78,12 @@ from diplokg.validation import (
     validate_project,
     validate_project_incremental,
 )
-from diplokg.void import DatasetStatistics, dataset_statistics, describe_dataset
+from diplokg.void import (
+    DatasetStatistics,
+    dataset_statistics,
+    describe_dataset,
+    describe_triples,
+)
 
 MANIFEST = "manifest.json"
 
@@ -823,8 +828,9 @@ def _extend(
         report, new_shacl = _step(timings, "shacl", shacl)
         report_graph = _report_graph(report, base, shapes_ids)
         check_report(report, base)
-        meta_graph = _meta_graph(project, stats)
-        new_meta = _quads(_ox_triples(meta_graph), meta_g)
+        ids = [s.id for s in project.sources]
+        meta = describe_triples(stats, base, ids, project.input_digest, __version__)
+        new_meta = _quads(_ox_triples(meta), meta_g)
         store.extend(shapes_quads)
         inserted += shapes_quads
         store.extend(new_meta)
@@ -836,7 +842,7 @@ def _extend(
         state.status = "clean"
         states.write(state)
         raise
-    sizes["meta"] = len(meta_graph)
+    sizes["meta"] = len(meta)
 
     changes: dict[str, set[str]] = {}
     for quad in itertools.chain(inserted, removed):
@@ -871,6 +877,6 @@ def _in_graph(store: ox.Store, t: ox.Triple, graph: ox.NamedNode) -> bool:
     return next(store.quads_for_pattern(t.subject, t.predicate, t.object, graph), None) is not None
 
 
-def _ox_triples(graph: Graph) -> list[ox.Triple]:
+def _ox_triples(triples: Iterable[Triple]) -> list[ox.Triple]:
     term = ToOxigraph()
-    return [ox.Triple(term(s), term(p), term(o)) for s, p, o in graph]
+    return [ox.Triple(term(s), term(p), term(o)) for s, p, o in triples]

@@ -138,8 +138,33 @@ def describe_dataset(
     Returns:
         The meta graph, named ``{base}graph/meta``.
     """
-    ns = project_namespaces(base)
     meta = Graph(identifier=graph_iri(base, "meta"), bind_namespaces="none")
+    for triple in describe_triples(stats, base, source_ids, input_digest, version):
+        meta.add(triple)
+    return meta
+
+
+def describe_triples(
+    stats: DatasetStatistics,
+    base: str,
+    source_ids: list[str],
+    input_digest: str,
+    version: str,
+) -> set[tuple[Node, Node, Node]]:
+    """The triples of :func:`describe_dataset`'s graph (without building an rdflib graph).
+
+    Args:
+        stats: As for :func:`describe_dataset`.
+        base: As for :func:`describe_dataset`.
+        source_ids: As for :func:`describe_dataset`.
+        input_digest: As for :func:`describe_dataset`.
+        version: As for :func:`describe_dataset`.
+
+    Returns:
+        The triples.
+    """
+    ns = project_namespaces(base)
+    meta: set[tuple[Node, Node, Node]] = set()
     dataset = URIRef(base)
     build = URIRef(base + "#build")
     add = meta.add
