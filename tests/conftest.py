@@ -28,6 +28,13 @@ def snapshot(directory: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
 
 
+def outputs(dist: Path) -> dict[str, bytes]:
+    """The files a build wrote, but the manifest (it holds the build time)."""
+    files = snapshot(dist)
+    del files["manifest.json"]
+    return files
+
+
 def add_invalid(root: Path, name: str, into: str = "data/facts/tiny-news.ttl") -> None:
     """Append one of tests/data/invalid/ to a file of a project copy."""
     target = root / into

@@ -13,7 +13,7 @@ from diplokg.build import build, check_project, render_files, source_cache, warm
 from diplokg.cache import FORMAT, SourceCache
 from diplokg.errors import InputError, ProvenanceError
 
-from .conftest import PROJECT, settings_for, snapshot
+from .conftest import PROJECT, outputs, settings_for
 
 BRIEF_TEXT = "Brief — 2 February 2021\n\nAna Petrović visited Genève again on 2 February 2021.\n"
 BRIEF_META = """@prefix id: <https://w3id.org/diplokg/id/> .
@@ -40,12 +40,6 @@ def add_brief(root: Path) -> None:
     (root / "data/sources/tiny-brief.txt").write_text(BRIEF_TEXT, encoding="utf-8")
     (root / "data/sources/tiny-brief.ttl").write_text(BRIEF_META, encoding="utf-8")
     (root / "data/facts/tiny-brief.ttl").write_text(BRIEF_FACTS, encoding="utf-8")
-
-
-def outputs(dist: Path) -> dict[str, bytes]:
-    files = snapshot(dist)
-    del files["manifest.json"]  # holds the build time
-    return files
 
 
 def full_build(root: Path, tmp: Path) -> dict[str, bytes]:

@@ -13,7 +13,7 @@ from diplokg.build import build, state_dir
 from diplokg.errors import InconsistencyError, ValidationFailed
 from diplokg.state import FORMAT, StateDir
 
-from .conftest import PROJECT, settings_for, snapshot
+from .conftest import PROJECT, outputs, settings_for, snapshot
 
 UNION_TEXT = (
     "Union — 3 February 2021\n\n"
@@ -53,12 +53,6 @@ def add_source(root: Path, name: str = "tiny-union", facts: str = UNION_FACTS) -
     (root / f"data/sources/{name}.ttl").write_text(meta, encoding="utf-8")
     body = facts.replace("START", str(start)).replace("END", str(start + len(quote)))
     (root / f"data/facts/{name}.ttl").write_text(body.replace("tiny-union", name), encoding="utf-8")
-
-
-def outputs(dist: Path) -> dict[str, bytes]:
-    files = snapshot(dist)
-    del files["manifest.json"]  # holds the build time
-    return files
 
 
 def full_outputs(root: Path, tmp: Path) -> dict[str, bytes]:
