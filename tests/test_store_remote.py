@@ -10,7 +10,7 @@ import pytest
 
 from diplokg import errors
 from diplokg.store import QueryRequest
-from diplokg.store.remote import RemoteStore
+from diplokg.store.remote import SIZES_TTL, RemoteStore
 from tests.fakestore import fake_store
 from tests.live import WEB, Oxigraph, free_port, push, start_oxigraph, stop_process
 
@@ -92,6 +92,17 @@ def test_a_syntax_error_is_400_with_a_position(remote: RemoteStore) -> None:
 def test_version_changes_with_the_data(oxigraph: Oxigraph) -> None:
     store = RemoteStore(oxigraph.query_url)
     assert len(store.version) == 16
+    store.close()
+
+
+def test_the_known_version_is_only_a_fresh_one_and_never_asks(oxigraph: Oxigraph) -> None:
+    store = RemoteStore(oxigraph.query_url)
+    assert store.known_version is None  # nothing fetched yet, and nothing fetched now
+    assert store._sizes is None
+    version = store.version
+    assert store.known_version == version
+    store._fetched -= SIZES_TTL  # five seconds later
+    assert store.known_version is None
     store.close()
 
 

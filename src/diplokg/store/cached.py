@@ -12,7 +12,26 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
+from diplokg.errors import DiploKGError
 from diplokg.store.base import QueryRequest, QueryResult, Store
+
+
+def known_version(store: Store) -> str | None:
+    """A store's version if it can be had without I/O, else ``None``.
+
+    A remote store's version is refreshed by queries to it, which take time or fail
+    when it is slow or down; it says what it knows through ``known_version``. Other
+    stores hold their version.
+    """
+    known: str | None
+    try:
+        known = store.known_version  # type: ignore[attr-defined]
+    except AttributeError:
+        try:
+            known = store.version
+        except DiploKGError:
+            known = None
+    return known
 
 
 class CachedStore:
@@ -36,6 +55,11 @@ class CachedStore:
     def version(self) -> str:
         """The backend's version."""
         return self.inner.version
+
+    @property
+    def known_version(self) -> str | None:
+        """The backend's version if known without asking a remote store (:func:`known_version`)."""
+        return known_version(self.inner)
 
     def query(self, request: QueryRequest, timeout: float) -> QueryResult:
         """A remembered answer, or the backend's (see :meth:`diplokg.store.base.Store.query`)."""

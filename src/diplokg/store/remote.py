@@ -276,6 +276,14 @@ class RemoteStore:
         """Identifies the remote data: graph sizes and build identifier (refreshed every 5 s)."""
         return self._refresh()[1]
 
+    @property
+    def known_version(self) -> str | None:
+        """The version if fetched less than 5 s ago, else ``None``; never asks the store."""
+        with self._lock:
+            if self._sizes is not None and time.monotonic() - self._fetched < SIZES_TTL:
+                return self._version
+        return None
+
     def graphs(self) -> dict[str, int]:
         """The named graphs: IRI → number of triples (refreshed every 5 s)."""
         return dict(self._refresh()[0])

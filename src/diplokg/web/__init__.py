@@ -14,7 +14,7 @@ from flask import Flask, Response, request
 
 from diplokg.config import Settings
 from diplokg.store import Store, open_store
-from diplokg.web import docs, errors, pages, rdfview, resources, sparql, void
+from diplokg.web import docs, errors, pages, rdfview, replay, resources, sparql, void
 
 EXPOSED = (
     "ETag, Retry-After, X-SPARQL-MaxRows, Content-Disposition, Allow, Link, Location, "
@@ -65,4 +65,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     rdfview.init_app(app)
     errors.init_app(app)
     app.after_request(add_cors)
+    if settings.query_cache > 0:
+        app.wsgi_app = replay.Replay(  # type: ignore[method-assign]
+            app.wsgi_app, store, entries=settings.query_cache
+        )
     return app

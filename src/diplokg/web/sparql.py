@@ -31,6 +31,7 @@ from diplokg.errors import (
     UnsupportedMediaType,
 )
 from diplokg.store import QueryRequest, QueryResult, Store
+from diplokg.web import replay
 from diplokg.web.description import describe_service
 from diplokg.web.examples import load_examples
 from diplokg.web.present import result_table
@@ -288,11 +289,14 @@ def _request_for(proto: ProtocolRequest, choice: Choice) -> QueryRequest:
 def _answer(proto: ProtocolRequest, choice: Choice) -> Response:
     store = _store()
     query_request = _request_for(proto, choice)
-    etag = _etag(store.version, query_request)
+    version = store.version
+    etag = _etag(version, query_request)
     cached = _not_modified(etag)
     if cached is not None:
         return cached
     result = store.query(query_request, _settings().query_timeout)
+    if request.method == "GET":
+        replay.mark(request.environ, version)
     fmt = conneg.by_name(
         result.format,
         conneg.RESULTS_FORMATS if result.form in ("select", "ask") else conneg.GRAPH_FORMATS,
