@@ -69,8 +69,8 @@ def test_granian_options() -> None:
     assert {h["stream"] for h in handlers} == {"ext://sys.stderr"}
 
 
-def test_the_default_server_is_gunicorn() -> None:
-    assert Settings.from_env({}).server == "gunicorn" == server.SERVERS[0]
+def test_the_default_server_is_granian() -> None:
+    assert Settings.from_env({}).server == "granian" == server.SERVERS[0]
     assert Settings.from_env({"DIPLOKG_SERVER": "gunicorn"}).server == "gunicorn"
     assert server.check_server(Settings.from_env({}, server="gunicorn")) == "gunicorn"
 
@@ -83,7 +83,7 @@ def test_an_unknown_server_is_refused_before_anything_starts(tmp_path: Path) -> 
         cli, ["serve", "--root", str(tmp_path), "--server", "nginx"], env={}
     )
     assert result.exit_code == 2
-    assert "unknown server 'nginx': choose one of gunicorn, granian" in result.output
+    assert "unknown server 'nginx': choose one of granian, gunicorn" in result.output
     result = CliRunner().invoke(
         cli, ["serve", "--root", str(tmp_path)], env={"DIPLOKG_SERVER": "x"}
     )

@@ -70,9 +70,8 @@ class Settings:
         "", "Public URL of the server behind a proxy (empty: the URL the request came to)."
     )
     server: str = setting(
-        "gunicorn",
-        'WSGI server of `diplokg serve`: gunicorn or granian (faster; see "Serving" for'
-        " when a worker dies).",
+        "granian",
+        'WSGI server of `diplokg serve`: granian or gunicorn (see "Serving" for how they differ).',
     )
     workers: int = setting(2, "Web worker processes of the WSGI server.")
     threads: int = setting(4, "Request threads per worker, each with its own query evaluator.")

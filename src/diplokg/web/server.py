@@ -1,22 +1,22 @@
-"""``diplokg serve``: the app on gunicorn (or granian), the dataset built first when needed.
+"""``diplokg serve``: the app on granian (or gunicorn), the dataset built first when needed.
 
 The ``server`` setting picks the WSGI server:
 
-- ``gunicorn`` (the default, https://docs.gunicorn.org/): ``workers`` processes
-  with ``threads`` threads each (the ``gthread`` worker), accepting on one shared
-  socket, so a worker that dies loses only the requests it had in flight.
-- ``granian`` (https://github.com/emmett-framework/granian): a Rust HTTP server;
-  ``workers`` processes, each running the app on ``threads`` blocking threads. It
-  answers a cached request in about half the time of gunicorn
-  (``benchmarks/HTTP.md``), but each worker listens on its own socket: when one
-  dies, the connections queued on it are reset unless the kernel migrates them
-  (``net.ipv4.tcp_migrate_req=1``).
+- ``granian`` (the default, https://github.com/emmett-framework/granian): a Rust
+  HTTP server; ``workers`` processes, each running the app on ``threads`` blocking
+  threads. HTTP parsing, keep-alive and the sockets are Rust, so a request answered
+  from the replay cache (:mod:`diplokg.web.replay`) costs several times less than on
+  gunicorn (``benchmarks/HTTP.md``). The workers accept on one socket shared
+  through the master (:func:`_shared_socket_server`).
+- ``gunicorn`` (https://docs.gunicorn.org/): ``workers`` processes with ``threads``
+  threads each (the ``gthread`` worker), accepting on one shared socket; it also
+  replaces a worker that stops answering.
 
 On both, each worker builds its own app with :func:`diplokg.web.create_app`, and
 so its own pool of query evaluators (one per thread); a worker that dies is
-replaced; a worker whose app cannot load stops the whole server with a message
-(:data:`WORKER_BOOT_ERROR`). The dataset is built first when ``dist/`` is missing
-or older than any input file.
+replaced, with no failed requests beyond those it had in flight; a worker whose
+app cannot load stops the whole server with a message (:data:`WORKER_BOOT_ERROR`).
+The dataset is built first when ``dist/`` is missing or older than any input file.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from diplokg.store import dump_path, prepare_store
 log = logging.getLogger(__name__)
 
 #: The WSGI servers ``diplokg serve`` runs on; the first is the default.
-SERVERS = ("gunicorn", "granian")
+SERVERS = ("granian", "gunicorn")
 
 #: Exit status of a worker whose app cannot load (gunicorn's, so that its master
 #: stops; granian's master is told by a signal instead, see :func:`_load_app`).
@@ -274,6 +274,35 @@ def granian_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _shared_socket_server() -> type[Any]:
+    """The granian process server, with one listening socket shared by all workers.
+
+    On Linux granian gives each worker its own ``SO_REUSEPORT`` socket; the
+    kernel spreads new connections over them, and when a worker dies the
+    connections queued on its socket are reset (unless ``net.ipv4.tcp_migrate_req``
+    is 1), so more requests fail than the worker had in flight. This server
+    builds one socket in the master, as granian does on other systems, and the
+    workers accept from it: a connection waits in the one queue until a live
+    worker takes it. It overrides granian's ``_init_shared_socket`` (checked by
+    ``tests/test_resilience.py``; granian is pinned below 2.9 in pyproject.toml).
+    """
+    from granian._granian import ListenerSpec
+    from granian.server.mp import MPServer
+
+    class SharedSocketServer(MPServer):
+        def _init_shared_socket(self) -> None:
+            if self.bind_uds:
+                super()._init_shared_socket()  # type: ignore[no-untyped-call]
+                return
+            holder = ListenerSpec(self.bind_addr, self.bind_port, self.backlog).build()
+            shared = socket.socket(fileno=holder.get_fd())
+            shared.set_inheritable(True)
+            self._ssp, self._sfd, self._sso = None, holder.get_fd(), shared
+            self._shd = holder  # type: ignore[assignment]
+
+    return SharedSocketServer
+
+
 def serve_granian(settings: Settings) -> None:
     """Run the app on granian until stopped.
 
@@ -281,10 +310,8 @@ def serve_granian(settings: Settings) -> None:
         InputError: The address cannot be listened on, or a worker's app did not
             load (the message is on stderr).
     """
-    from granian.server.mp import MPServer
-
     failed = multiprocessing.get_context().Event()
-    server = MPServer("diplokg.web:create_app", **granian_options(settings))
+    server = _shared_socket_server()("diplokg.web:create_app", **granian_options(settings))
     loader = functools.partial(_load_app, settings, os.getpid(), failed)
     try:
         server.serve(target_loader=loader, wrap_loader=False)
