@@ -12,6 +12,7 @@ from diplokg.config import Settings
 from diplokg.store import QueryRequest, QueryResult
 from diplokg.web import create_app
 from diplokg.web.replay import Replay
+from tests.live import LiveServer, Reply
 
 ASK = "/sparql?" + urlencode({"query": "ASK { ?s ?p ?o }"})
 JSON = {"Accept": "application/sparql-results+json"}
@@ -201,3 +202,25 @@ def test_no_replay_without_the_answer_cache() -> None:
     for _ in range(2):
         client.get(ASK, headers=JSON)
     assert store.calls == 2
+
+
+def test_over_http_a_replayed_answer_is_the_answer(live_server: LiveServer) -> None:
+    """On the real server (granian, two workers), on each store: repeats are the same reply."""
+    construct = "/sparql?" + urlencode(
+        {"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 5"}
+    )
+    turtle = {"Accept": "text/turtle"}
+    replies = [live_server.request("GET", construct, headers=turtle) for _ in range(6)]
+    first = replies[0]
+    assert first.status == 200
+    assert first.header("Content-Type") == "text/turtle; charset=utf-8"
+
+    def kept(reply: Reply) -> list[tuple[str, str]]:
+        return [(k, v) for k, v in reply.headers.items() if k.lower() != "date"]
+
+    for reply in replies[1:]:
+        assert (reply.status, reply.body, kept(reply)) == (first.status, first.body, kept(first))
+    etag = first.header("ETag")
+    assert etag is not None
+    again = live_server.request("GET", construct, headers={**turtle, "If-None-Match": etag})
+    assert again.status == 304
