@@ -536,7 +536,8 @@ def generate(
     for name in ("diplokg.ttl", "alignment.ttl"):
         if (target / "ontology" / name).is_file():
             onto.parse(target / "ontology" / name, format="turtle")
-    total, count, declared = len(onto), 0, set()
+    total, count = len(onto), 0
+    declared: set[str] = set()
     while total < triples or count == 0:
         count += 1
         src = write_source(world, count)

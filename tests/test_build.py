@@ -130,6 +130,7 @@ def test_the_reference_route_writes_the_same_dist(
     root = tmp_path / "project"
     shutil.copytree(PROJECT, root)
     result = build(settings_for(root, **route))
+    assert result.checked.reasoning is not None  # a full build
     assert result.checked.reasoning.reasoner == route.get("reasoner", Settings().reasoner)
     files = snapshot(root / "dist")
     expected = snapshot(built.dist)

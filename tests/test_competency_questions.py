@@ -219,7 +219,7 @@ def has_order_by(text: str) -> bool:
 
 def params(files: list[Path], known: dict[str, str]) -> list[object]:
     """Parametrise tests over query files and engines, known failures as strict xfails."""
-    out = []
+    out: list[object] = []
     for path in files:
         for engine in ENGINES:
             marks = []
@@ -290,11 +290,12 @@ def test_competency_question(dataset: Dataset, store: ox.Store, query: Path, eng
             f"{query.name}: blank nodes in the answer cannot be compared with a hand-written one"
         )
         if Counter(got.rows) != Counter(want.rows):
-            missing = Counter(want.rows) - Counter(got.rows)
-            extra = Counter(got.rows) - Counter(want.rows)
+            missing_rows = Counter(want.rows) - Counter(got.rows)
+            extra_rows = Counter(got.rows) - Counter(want.rows)
             pytest.fail(
                 f"{query.name}: the answer differs from the expected one\n"
-                f"missing:\n{show(missing.elements())}\nunexpected:\n{show(extra.elements())}"
+                f"missing:\n{show(missing_rows.elements())}\n"
+                f"unexpected:\n{show(extra_rows.elements())}"
             )
         if has_order_by(text):
             assert got.rows == want.rows, (

@@ -30,6 +30,7 @@ def problems_with(built: BuildResult, reasoner: str, *snippets: str, turtle: str
 
 
 def test_fixture_is_consistent(built: BuildResult) -> None:
+    assert built.checked.reasoning is not None
     assert find_inconsistencies(built.checked.reasoning, BASE) == []
 
 

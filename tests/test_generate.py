@@ -57,6 +57,7 @@ def test_every_fact_and_entity_is_evidenced_and_checked(
         text = checked.project.source_texts()[ev.source]
         assert text[ev.start : ev.end] == ev.exact
     # The triple estimate is close to what was asserted.
+    assert checked.reasoning is not None
     asserted = len(checked.reasoning.asserted)
     assert 0.8 * stats["triples"] <= asserted <= 1.2 * stats["triples"]
 

@@ -110,7 +110,11 @@ def test_suggest_offsets_finds_every_occurrence() -> None:
 
 def test_fixture_project_evidence_checks_out() -> None:
     evidence = check_provenance(load_project(settings_for(PROJECT)))
-    assert sorted(e.annotation.split("/")[-1] for e in evidence) == ["ev-mission", "ev-visit"]
+    names = []
+    for e in evidence:
+        assert isinstance(e.annotation, URIRef), e.annotation
+        names.append(e.annotation.split("/")[-1])
+    assert sorted(names) == ["ev-mission", "ev-visit"]
 
 
 def test_fixture_errors_are_reported_together(project: Path) -> None:

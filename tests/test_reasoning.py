@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from diplokg.reasoning import (
     NOISE_RULES,
     Closure,
     Reasoning,
+    Triple,
     compute_inferences,
     noise_rule,
     uncovered_constructs,
@@ -74,6 +76,7 @@ def test_every_rule_has_an_example() -> None:
 def test_owlrl_still_adds_what_the_rules_remove(built: BuildResult) -> None:
     # If owlrl stopped adding one kind of noise, its rule would be dead code.
     # (The build's default reasoner, rules, adds less noise: run owlrl here.)
+    assert built.checked.reasoning is not None  # the session build is a full one
     noise = compute_inferences([built.checked.reasoning.asserted], BASE, "owlrl").noise
     for name, count in noise.items():
         if name != "owlrl-error":
@@ -91,6 +94,7 @@ def test_no_noise_in_graph_inferred(built: BuildResult) -> None:
 
 
 def test_inferred_excludes_asserted(built: BuildResult) -> None:
+    assert built.checked.reasoning is not None
     asserted = built.checked.reasoning.asserted
     assert not [t for t in built.checked.graphs["inferred"] if t in asserted]
 
@@ -121,7 +125,8 @@ def test_reasoning_does_not_touch_its_input(reasoner: str) -> None:
         :A rdfs:subClassOf :B . :x a :A .""",
         format="turtle",
     )
-    before = set(onto)
+    # A Closure is a collections.abc.Set: it compares equal to any set of the same triples.
+    before: AbstractSet[Triple] = set(onto)
     result = compute_inferences([onto], BASE, reasoner)
     assert set(onto) == before
     assert result.asserted == before
@@ -135,7 +140,8 @@ def test_any_iterable_of_triples_is_an_input() -> None:
     plain = [[(a, RDFS.subClassOf, b)], iter([(x, RDF.type, a)])]
     result = compute_inferences(plain, BASE, "rules")
     assert result.reasoner == "rules"
-    assert result.inferred == {(x, RDF.type, b)}
+    expected: AbstractSet[Triple] = {(x, RDF.type, b)}
+    assert result.inferred == expected
     assert (x, RDF.type, b) in result.closure
     assert (x, RDF.type, a) in result.closure
 
@@ -166,7 +172,7 @@ def test_closure_index() -> None:
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _inferred(inputs: list[Graph], reasoner: str) -> Reasoning:
+def _inferred(inputs: Iterable[Iterable[Triple]], reasoner: str) -> Reasoning:
     result = compute_inferences(inputs, BASE, reasoner)
     assert result.reasoner == reasoner
     return result
@@ -178,6 +184,7 @@ def test_unknown_reasoner_is_an_input_error() -> None:
 
 
 def test_the_build_uses_the_configured_reasoner(built: BuildResult) -> None:
+    assert built.checked.reasoning is not None
     assert built.checked.reasoning.reasoner == Settings().reasoner == "rules"
 
 
@@ -186,6 +193,7 @@ FAST = ["reasonable", "rules"]
 
 @pytest.mark.parametrize("reasoner", FAST)
 def test_fast_routes_equal_owlrl_on_the_fixture_project(built: BuildResult, reasoner: str) -> None:
+    assert built.checked.reasoning is not None
     inputs = [built.checked.reasoning.asserted]
     owl, fast = _inferred(inputs, "owlrl"), _inferred(inputs, reasoner)
     assert fast.inferred == owl.inferred
@@ -401,7 +409,8 @@ def test_rules_route_types_literals_as_owlrl() -> None:
         assert triple in rules.closure
         assert triple in owl.closure
     assert rules.noise["literal-subject"] == owl.noise["literal-subject"]
-    assert rules.inferred == owl.inferred == set()
+    nothing: AbstractSet[Triple] = set()
+    assert rules.inferred == owl.inferred == nothing
 
 
 def test_rules_route_reports_literals_outside_their_datatype() -> None:

@@ -326,11 +326,11 @@ def corrupt(dist: Path, case: str) -> None:
         (dist / "diplokg.nq").write_bytes(data[: len(data) // 2])
     elif case == "bad-gzip":
         path = dist / "diplokg.nq.gz"
-        data = bytearray(path.read_bytes())
-        data[20:60] = b"\x00" * 40  # same size, not the same bytes
-        path.write_bytes(bytes(data))
+        damaged = bytearray(path.read_bytes())
+        damaged[20:60] = b"\x00" * 40  # same size, not the same bytes
+        path.write_bytes(bytes(damaged))
         with pytest.raises((OSError, EOFError, zlib.error)):
-            gzip.decompress(bytes(data))
+            gzip.decompress(bytes(damaged))
     elif case == "digest-mismatch":
         manifest = json.loads((dist / "manifest.json").read_text())
         manifest["files"]["diplokg.nq"]["sha256"] = "0" * 64

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import pytest
 from pyshacl import validate as pyshacl_validate
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS, SH, XSD
+from rdflib.term import Node
 
 from benchmarks.generate import generate
 from diplokg.config import Settings
@@ -152,14 +154,23 @@ def test_the_article_gives_pyshacls_results(shapes: dict[str, Graph]) -> None:
 # --------------------------------------------------------------------------- 10k corpus
 
 
+def sorted_iris(nodes: Iterable[Node]) -> list[URIRef]:
+    """Some resources of the generated corpus, all named, in order."""
+    iris = []
+    for node in nodes:
+        assert isinstance(node, URIRef), node
+        iris.append(node)
+    return sorted(iris)
+
+
 def broken(data: Graph, how: str) -> Graph:
     """The corpus broken on purpose, deterministically."""
     out = Graph()
     out += data
-    states = sorted(out.subjects(RDF.type, DKG.State))[:3]
-    visits = sorted(out.subjects(RDF.type, DKG.Visit))[:3]
+    states = sorted_iris(out.subjects(RDF.type, DKG.State))[:3]
+    visits = sorted_iris(out.subjects(RDF.type, DKG.Visit))[:3]
     counts = sorted(out.subject_objects(DKG.personnelCount))[:3]
-    annotations = sorted(out.subjects(RDF.type, URIRef("http://www.w3.org/ns/oa#Annotation")))
+    annotations = sorted_iris(out.subjects(RDF.type, URIRef("http://www.w3.org/ns/oa#Annotation")))
     if how == "deleted":
         for s in states:
             out.remove((s, RDFS.label, None))
@@ -173,8 +184,8 @@ def broken(data: Graph, how: str) -> Graph:
         for v in visits:
             out.add((v, DKG.visitor, visits[0] if v != visits[0] else states[0]))
     elif how == "datatypes":
-        for s, count in counts:
-            out.set((s, DKG.personnelCount, Literal(str(count))))
+        for counted, count in counts:
+            out.set((counted, DKG.personnelCount, Literal(str(count))))
         for v in visits:
             out.set((v, DKG.date, Literal("2020-13-45", datatype=XSD.date)))
         out.add((states[0], RDFS.label, Literal("no language")))

@@ -131,13 +131,20 @@ def results(report: Graph) -> list[Result]:
     for result in report.objects(None, SH.result):
         found.append(
             Result(
-                shape=report.value(result, SH.sourceShape),
-                focus=report.value(result, SH.focusNode),
-                severity=report.value(result, SH.resultSeverity),
+                shape=the_value(report, result, SH.sourceShape),
+                focus=the_value(report, result, SH.focusNode),
+                severity=the_value(report, result, SH.resultSeverity),
                 messages=tuple(str(m) for m in report.objects(result, SH.resultMessage)),
             )
         )
     return found
+
+
+def the_value(report: Graph, result: Node, prop: URIRef) -> Node:
+    """The value every result of pySHACL's report has for this property."""
+    value = report.value(result, prop)
+    assert value is not None, f"a result without {prop}"
+    return value
 
 
 def message_templates(shapes: Graph, shape: URIRef) -> list[str]:
@@ -289,8 +296,12 @@ def test_every_class_used_in_the_data_has_a_shape(
         *sorted((ROOT / "data").glob("*/*.ttl")),
     )
     targeted = set(shapes_graphs["data"].objects(None, SH.targetClass))
+    classes = set()
+    for cls in data.objects(None, RDF.type):
+        assert isinstance(cls, URIRef), f"a class used in data/ that is not an IRI: {cls}"
+        classes.add(cls)
     untargeted = []
-    for cls in sorted(set(data.objects(None, RDF.type))):
+    for cls in sorted(classes):
         ancestors = set(ontology.transitive_objects(cls, RDFS.subClassOf))
         if not ancestors & targeted:
             untargeted.append(cls)

@@ -4,6 +4,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from benchmarks.generate import generate
@@ -12,7 +13,7 @@ from diplokg.build import source_cache
 from diplokg.cache import CachedSource
 from diplokg.errors import FileSyntaxError, ProvenanceError
 from diplokg.loading import load_project, parse_source
-from diplokg.provenance import check_evidence
+from diplokg.provenance import Evidence, check_evidence
 from diplokg.skolem import skolemise
 from diplokg.terms import ToOxigraph
 
@@ -33,7 +34,9 @@ def _run(root: Path, cache: bool = False) -> stage.StageResult:
     return stage.run_stage(root, settings.base, project.sources, source_cache(settings))
 
 
-def _as_sets(entries: dict[str, CachedSource]) -> dict[str, tuple[set[object], list[object]]]:
+def _as_sets(
+    entries: dict[str, CachedSource],
+) -> dict[str, tuple[set[ox.Triple], list[Evidence]]]:
     return {name: (set(e.triples), e.evidence) for name, e in entries.items()}
 
 

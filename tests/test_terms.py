@@ -33,7 +33,9 @@ def test_terms_convert_both_ways(ox_term: object, rdflib_term: object) -> None:
 
 
 def test_a_simple_literal_is_untyped_in_rdflib_and_xsd_string_in_oxigraph() -> None:
-    assert ToRdflib()(ox.Literal("x", datatype=ox.NamedNode(XSD + "string"))).datatype is None
+    simple = ToRdflib()(ox.Literal("x", datatype=ox.NamedNode(XSD + "string")))
+    assert isinstance(simple, Literal)
+    assert simple.datatype is None
     assert ToOxigraph()(Literal("x")).datatype == ox.NamedNode(XSD + "string")
 
 

@@ -115,6 +115,7 @@ def test_fixture_shapes_see_the_inferred_triples(built: BuildResult) -> None:
     # dkg:Fact is only inferred (from dkg:Visit), dkg:hasEvidence only inferred (inverse
     # of oa:hasBody): without the inferred evidence links the fact shape must fail.
     checked = built.checked
+    assert checked.reasoning is not None
     data = Graph()
     for triple in checked.reasoning.asserted:
         data.add(triple)
@@ -129,6 +130,7 @@ def test_fixture_shapes_see_the_inferred_triples(built: BuildResult) -> None:
 
 def test_sparql_constraints_run(built: BuildResult) -> None:
     checked = built.checked
+    assert checked.reasoning is not None
     data = Graph()
     for triple in checked.reasoning.asserted:
         data.add(triple)
@@ -163,11 +165,12 @@ def test_both_engines_give_the_same_report() -> None:
 
 def test_the_data_may_be_a_store_of_named_graphs(built: BuildResult) -> None:
     checked = built.checked
+    assert checked.reasoning is not None
+    asserted = Graph()
+    for triple in checked.reasoning.asserted:
+        asserted.add(triple)
     store = ox.Store()
-    for name, graph in [
-        ("asserted", checked.reasoning.asserted),
-        ("inferred", checked.graphs["inferred"]),
-    ]:
+    for name, graph in [("asserted", asserted), ("inferred", checked.graphs["inferred"])]:
         store.extend(
             ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(BASE + "graph/" + name))
             for q in store_from_graph(graph)

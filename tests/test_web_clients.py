@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from typing import Any
 from urllib.error import HTTPError
 from urllib.parse import urlencode
+from xml.dom.minidom import Document, Element, Text
 
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from rdflib.query import ResultRow
 from SPARQLWrapper import CSV, JSON, POST, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
@@ -24,10 +27,10 @@ SELECT = (
 CONSTRUCT = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o . FILTER(?s = <{ID}visit-1>) }}"
 
 
-def direct_json(server: LiveServer, query: str) -> dict[str, object]:
+def direct_json(server: LiveServer, query: str) -> dict[str, Any]:
     r = server.request("GET", "/sparql?" + urlencode({"query": query}))
     assert r.status == 200
-    doc: dict[str, object] = json.loads(r.body)
+    doc: dict[str, Any] = json.loads(r.body)
     return doc
 
 
@@ -36,9 +39,18 @@ def direct_graph(server: LiveServer, query: str) -> Graph:
     return Graph().parse(data=r.body, format="turtle")
 
 
-def rows(doc: dict[str, object]) -> Counter[str]:
-    bindings = doc["results"]["bindings"]  # type: ignore[index]
+def rows(doc: dict[str, Any]) -> Counter[str]:
+    bindings = doc["results"]["bindings"]
     return Counter(json.dumps(b, sort_keys=True) for b in bindings)
+
+
+def text_of(element: Element) -> str:
+    """The text of an element that holds only text (the value of a SPARQL XML term)."""
+    parts = []
+    for node in element.childNodes:
+        assert isinstance(node, Text), node
+        parts.append(node.data)
+    return "".join(parts)
 
 
 @pytest.fixture
@@ -54,26 +66,29 @@ def test_sparqlwrapper_select_json(
     wrapper.setQuery(SELECT)
     wrapper.setReturnFormat(JSON)
     got = wrapper.query().convert()
-    assert rows(got) == rows(direct_json(live_server, SELECT))  # type: ignore[arg-type]
+    assert isinstance(got, dict)
+    assert rows(got) == rows(direct_json(live_server, SELECT))
 
 
 def test_sparqlwrapper_select_xml_and_csv(wrapper: SPARQLWrapper, live_server: LiveServer) -> None:
     expected = sorted(
-        b["label"]["value"]
-        for b in direct_json(live_server, SELECT)["results"]["bindings"]  # type: ignore[index]
+        b["label"]["value"] for b in direct_json(live_server, SELECT)["results"]["bindings"]
     )
     wrapper.setQuery(SELECT)
     wrapper.setReturnFormat(XML)
     doc = wrapper.query().convert()
+    assert isinstance(doc, Document)
     ns = "http://www.w3.org/2005/sparql-results#"
     labels = [
-        "".join(n.data for n in b.getElementsByTagNameNS(ns, "literal")[0].childNodes)
-        for b in doc.getElementsByTagNameNS(ns, "binding")  # type: ignore[union-attr]
+        text_of(b.getElementsByTagNameNS(ns, "literal")[0])
+        for b in doc.getElementsByTagNameNS(ns, "binding")
         if b.getAttribute("name") == "label"
     ]
     assert sorted(labels) == expected
     wrapper.setReturnFormat(CSV)
-    text = wrapper.query().convert().decode()  # type: ignore[union-attr]
+    csv = wrapper.query().convert()
+    assert isinstance(csv, bytes)
+    text = csv.decode()
     assert text.splitlines()[0] == "s,label"
     assert len(text.splitlines()) == len(expected) + 1
 
@@ -88,7 +103,8 @@ def test_sparqlwrapper_construct(wrapper: SPARQLWrapper, live_server: LiveServer
     wrapper.setQuery(CONSTRUCT)
     wrapper.setReturnFormat(TURTLE)
     data = wrapper.query().convert()
-    got = Graph().parse(data=data, format="turtle")  # type: ignore[arg-type]
+    assert isinstance(data, bytes)
+    got = Graph().parse(data=data, format="turtle")
     assert isomorphic(got, direct_graph(live_server, CONSTRUCT))
     assert len(got) == 6  # five facts and one inferred type
 
@@ -107,9 +123,12 @@ def test_sparqlwrapper_reports_errors(wrapper: SPARQLWrapper) -> None:
 
 def test_rdflib_sparqlstore_json(live_server: LiveServer) -> None:
     graph = Graph(SPARQLStore(live_server.url + "/sparql", returnFormat="json"))
-    result = [tuple(r) for r in graph.query(SELECT)]  # type: ignore[arg-type]
-    expected = direct_json(live_server, SELECT)["results"]["bindings"]  # type: ignore[index]
-    assert len(result) == len(expected)  # type: ignore[arg-type]
+    result = []
+    for row in graph.query(SELECT):
+        assert isinstance(row, ResultRow), row
+        result.append(tuple(row))
+    expected = direct_json(live_server, SELECT)["results"]["bindings"]
+    assert len(result) == len(expected)
     nato = Literal("North Atlantic Treaty Organization", lang="en")
     assert (URIRef(ID + "nato"), nato) in result
     assert bool(graph.query("ASK { ?s ?p ?o }"))
@@ -120,8 +139,8 @@ def test_rdflib_sparqlstore_json(live_server: LiveServer) -> None:
 @pytest.mark.parametrize("method", ["GET", "POST", "POST_FORM"])
 def test_rdflib_sparqlstore_default_xml(live_server: LiveServer, method: str) -> None:
     graph = Graph(SPARQLStore(live_server.url + "/sparql", method=method))
-    expected = direct_json(live_server, SELECT)["results"]["bindings"]  # type: ignore[index]
-    assert len(list(graph.query(SELECT))) == len(expected)  # type: ignore[arg-type]
+    expected = direct_json(live_server, SELECT)["results"]["bindings"]
+    assert len(list(graph.query(SELECT))) == len(expected)
     triples = graph.query(CONSTRUCT).graph
     assert triples is not None
     assert isomorphic(triples, direct_graph(live_server, CONSTRUCT))

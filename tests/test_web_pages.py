@@ -75,7 +75,7 @@ class Structure(HTMLParser):
             self.svg_descs += 1
         if tag == "script":
             self.scripts += 1
-        if tag in ("script", "img", "iframe") and a.get("src", "").startswith(("http", "//")):
+        if tag in ("script", "img", "iframe") and (a.get("src") or "").startswith(("http", "//")):
             self.external.append(str(a.get("src")))
         if tag == "link" and str(a.get("href", "")).startswith(("http", "//")):
             self.external.append(str(a.get("href")))
@@ -159,9 +159,11 @@ def test_home_page_says_what_and_counts_and_ways_in(
     )
     state = URIRef(DKG + "State")
     part = next(p for p in void.subjects(VOID["class"], state))
+    assert isinstance(part, URIRef), part
     assert f'id="{part.split("#", 1)[1]}"' in page
     assert 'id="build"' in page  # {base}#build, the build activity
     for prop_part in void.objects(URIRef(BASE), VOID.propertyPartition):
+        assert isinstance(prop_part, URIRef), prop_part
         assert f'id="{prop_part.split("#", 1)[1]}"' in page
 
 
@@ -179,6 +181,7 @@ def _dated_events(union: Graph) -> set[URIRef]:
         for p in ("date", "startDate", "endDate"):
             v = union.value(f, URIRef(DKG + p))
             if v is not None and 1990 <= int(str(v)[:4]) <= 2020:
+                assert isinstance(f, URIRef), f
                 out.add(f)
     return out
 
@@ -194,7 +197,10 @@ def test_timeline_draws_every_dated_event_with_page_and_evidence(
     assert len(events) >= 10
     for e in events:
         assert f'<a href="/id/{e[len(ID) :]}">' in svg, e
-        evidence = {a for a in linked_union.subjects(OA.hasBody, e)}
+        evidence = set()
+        for a in linked_union.subjects(OA.hasBody, e):
+            assert isinstance(a, URIRef), a
+            evidence.add(a)
         assert any(f'<a href="/id/{a[len(ID) :]}">' in svg for a in evidence), e
     assert "20 January tragedy" in svg
     years = re.findall(r">(\d{4})</text>", svg)
@@ -315,6 +321,7 @@ def test_source_page_highlights_every_quote(
     annotations = {a for t in targets for a in linked_union.subjects(OA.hasTarget, t)}
     assert len(annotations) > 20
     for a in annotations:
+        assert isinstance(a, URIRef), a
         assert f'href="/id/{a[len(ID) :]}"' in text, a
     plain = re.sub(r"<[^>]+>", "", text.split(">", 1)[1])
     assert "Hajiyev" in plain

@@ -6,7 +6,7 @@ from flask import Flask
 from rdflib import Graph, URIRef
 
 from diplokg.config import Settings
-from diplokg.web.shacl_words import path_words, shapes_context
+from diplokg.web.shacl_words import ShapeDoc, path_words, shapes_context
 from tests.linked import BASE
 
 SHAPES = """
@@ -36,7 +36,10 @@ def test_shapes_in_words() -> None:
     app.extensions["diplokg"] = {"settings": Settings.from_env({}), "store": None}
     with app.app_context():
         context = shapes_context(g, BASE)
-    (shape,) = context["shapes"]  # type: ignore[misc]
+    shapes = context["shapes"]
+    assert isinstance(shapes, list)
+    (shape,) = shapes
+    assert isinstance(shape, ShapeDoc)
     assert shape.anchor == "VisitShape"
     assert shape.title == "Visit"
     assert shape.targets == ["every instance of dkg:Visit"]
