@@ -65,6 +65,10 @@ def _ox(t: tuple[Node, Node, Node]) -> ox.Triple:
     return ox.Triple(_TERM(t[0]), _TERM(t[1]), _TERM(t[2]))
 
 
+def _quad(t: tuple[Node, Node, Node], graph: ox.NamedNode) -> ox.Quad:
+    return ox.Quad(_TERM(t[0]), _TERM(t[1]), _TERM(t[2]), graph)
+
+
 def _closure_store(tbox: Graph, abox: Graph) -> tuple[ox.Store, RuleSet]:
     """A store holding tbox, abox and their published inferences, and the compiled rules."""
     reasoning = compute_inferences([tbox, abox], BASE, "rules")
@@ -74,7 +78,7 @@ def _closure_store(tbox: Graph, abox: Graph) -> tuple[ox.Store, RuleSet]:
     store = ox.Store()
     for name, triples in (("ontology", tbox), ("facts", abox), ("inferred", reasoning.inferred)):
         graph = ox.NamedNode(f"{BASE}graph/{name}")
-        store.extend(ox.Quad(*_ox(t), graph) for t in triples)
+        store.extend(_quad(t, graph) for t in triples)
     return store, RuleSet.from_json(rules.to_json())
 
 
@@ -122,7 +126,7 @@ def test_the_extension_is_what_a_full_run_gives(added: str) -> None:
     reference = ox.Store()
     for name, triples_ in (("ontology", tbox), ("facts", new), ("inferred", full.inferred)):
         graph = ox.NamedNode(f"{BASE}graph/{name}")
-        reference.extend(ox.Quad(*_ox(t), graph) for t in triples_)
+        reference.extend(_quad(t, graph) for t in triples_)
     expected = dataset_statistics(reference, ["ontology", "facts", "inferred"], BASE)
     assert statistics.triples == expected.triples
     assert statistics.entities == expected.entities
@@ -170,8 +174,9 @@ def test_the_rule_set_reads_back_and_refuses_other_formats() -> None:
 def test_statistics_count_only_what_is_new() -> None:
     store = ox.Store()
     graph = ox.NamedNode(f"{BASE}graph/facts")
-    old = _ox((URIRef(EX + "a"), URIRef(DKG + "partOf"), URIRef(EX + "b")))
-    store.add(ox.Quad(*old, graph))
+    a_part_of_b = (URIRef(EX + "a"), URIRef(DKG + "partOf"), URIRef(EX + "b"))
+    old = _ox(a_part_of_b)
+    store.add(_quad(a_part_of_b, graph))
     before = dataset_statistics(store, ["facts"], BASE)
     new = _ox((URIRef(EX + "b"), URIRef(DKG + "partOf"), URIRef(EX + "c")))
     after = extend_statistics(before, Union(store, []), [old, new, new], BASE)
