@@ -325,6 +325,40 @@ def test_each_constraint_kind_gives_pyshacls_results(constraint: str) -> None:
     assert_same(engine(data, shapes), theirs)
 
 
+# One hub with a hundred values, three of them of class ex:B, spread over the values
+# that the engine checks a chunk at a time when only a minimum is asked for.
+MANY = (
+    HEAD
+    + "ex:hub "
+    + " ; ".join(f"ex:p ex:n{i:02}" for i in range(100))
+    + " .\n"
+    + "".join(f"ex:n{i:02} a ex:B .\n" for i in (7, 45, 98))
+)
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        "sh:qualifiedMinCount 1",
+        "sh:qualifiedMinCount 3",
+        "sh:qualifiedMinCount 4",
+        "sh:qualifiedMinCount 3 ; sh:qualifiedMaxCount 2",
+        "sh:qualifiedMinCount 2 ; sh:qualifiedValueShapesDisjoint true",
+    ],
+)
+def test_a_qualified_count_over_many_values_gives_pyshacls_results(counts: str) -> None:
+    shapes = Graph().parse(
+        data=HEAD
+        + f"""ex:S a sh:NodeShape ; sh:targetNode ex:hub ;
+            sh:property [ sh:path ex:p ; sh:qualifiedValueShape [ sh:class ex:B ] ; {counts} ] ,
+                        [ sh:path ex:p ; sh:qualifiedValueShape [ sh:hasValue ex:n45 ] ;
+                          sh:qualifiedMinCount 0 ] .""",
+        format="turtle",
+    )
+    data = Graph().parse(data=MANY, format="turtle")
+    assert_same(engine(data, shapes), reference(data, shapes))
+
+
 def test_a_store_is_the_union_of_its_named_graphs() -> None:
     data = Graph().parse(data=DATA, format="turtle")
     shapes = Graph().parse(

@@ -2681,8 +2681,7 @@ def _check_qualified(v: Validator, shape: Shape, values: _Values, out: list[Resu
         for d in shape.params.get(_sh("qualifiedValueShapesDisjoint"), [])
     )
     value_shapes = set(v.g.objects(shape.node, _sh("qualifiedValueShape")))
-    nodes = _all_values(values)
-    if not disjoint and not nodes and (low is None or low < 1):
+    if not disjoint and not _all_values(values) and (low is None or low < 1):
         return
     for value_shape in value_shapes:
         siblings: set[Node] = set()
@@ -2692,18 +2691,17 @@ def _check_qualified(v: Validator, shape: Shape, values: _Values, out: list[Resu
                     for sibling in g.objects(sibling_prop, _sh("qualifiedValueShape")):
                         if sibling != value_shape and sibling in v.shapes:
                             siblings.add(sibling)
-        verdict = v.conforming(value_shape, nodes)
-        sibling_verdicts = [v.conforming(s, nodes) for s in siblings]
+        # Without a maximum, counting can stop at the minimum.
+        counts = _qualified_counts(v, value_shape, siblings, values, low if high is None else None)
         shapes_text = ",".join(v.shape_text(s) for s in value_shapes)
-        counts = (f" MinCount {low}" if low is not None else "") + (
+        counts_text = (f" MinCount {low}" if low is not None else "") + (
             f" MaxCount {high}" if high is not None else ""
         )
         if len(value_shapes) > 1:
-            text = f"Focus node does not conform to shapes{counts}: ({shapes_text})"
+            text = f"Focus node does not conform to shapes{counts_text}: ({shapes_text})"
         else:
-            text = f"Focus node does not conform to shape{counts}: {shapes_text}"
-        for f, vs in values.items():
-            n = sum(1 for x in vs if verdict[x] and not any(s[x] for s in sibling_verdicts))
+            text = f"Focus node does not conform to shape{counts_text}: {shapes_text}"
+        for f, n in counts.items():
             if high is not None and n > high:
                 out.append(
                     v.result(shape, "QualifiedMaxCountConstraintComponent", f, None, _const(text))
@@ -2712,6 +2710,39 @@ def _check_qualified(v: Validator, shape: Shape, values: _Values, out: list[Resu
                 out.append(
                     v.result(shape, "QualifiedMinCountConstraintComponent", f, None, _const(text))
                 )
+
+
+def _qualified_counts(
+    v: Validator, value_shape: Node, siblings: set[Node], values: _Values, enough: int | None
+) -> dict[str, int]:
+    """How many of each focus node's values conform to a shape and to none of its siblings.
+
+    With ``enough``, a focus node's count stops once it is reached: its values are
+    checked a chunk at a time (16, then 64, ...), so a node with thousands of values,
+    one of which is enough, costs one chunk (the evidence of an often cited entity).
+    """
+    counts = dict.fromkeys(values, 0)
+    pending = dict.fromkeys(values, 0)  # focus node -> where its next chunk starts
+    size = 16
+    while pending:
+        chunk = {
+            f: values[f][i : i + size] if enough is not None else values[f]
+            for f, i in pending.items()
+        }
+        nodes = _all_values(chunk)
+        verdict = v.conforming(value_shape, nodes)
+        sibling_verdicts = [v.conforming(s, nodes) for s in siblings]
+        after: dict[str, int] = {}
+        for f, vs in chunk.items():
+            counts[f] += sum(
+                1 for x in vs if verdict[x] and not any(s[x] for s in sibling_verdicts)
+            )
+            start = pending[f] + len(vs)
+            if enough is not None and counts[f] < enough and start < len(values[f]):
+                after[f] = start
+        pending = after
+        size *= 4
+    return counts
 
 
 def _check_has_value(v: Validator, shape: Shape, values: _Values, out: list[Result]) -> None:
