@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
+import itertools
 import json
+import os
 import subprocess
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import pyoxigraph as ox
 import pytest
@@ -15,8 +19,13 @@ from rdflib.compare import isomorphic
 from diplokg.namespaces import prefixes_for
 from diplokg.serialise import (
     DUMPS,
+    INDEX_VERSION,
+    Content,
     Previous,
     Rendered,
+    _cuts,
+    _Source,
+    _Span,
     graph_turtle,
     gzip_bytes,
     render_dumps,
@@ -248,8 +257,17 @@ def test_gzip_is_deterministic(level: int) -> None:
 # --- incremental dumps -----------------------------------------------------------
 
 ID = BASE + "id/"
+
+
+class Params(TypedDict, total=False):
+    """How finely :func:`render_dumps` cuts: ranges and gzip chunks."""
+
+    range_bits: int
+    chunk_bytes: int
+
+
 # Small ranges and chunks, so that a small store has many of each.
-SMALL = {"range_bits": 2, "chunk_bytes": 400}
+SMALL: Params = {"range_bits": 2, "chunk_bytes": 400}
 
 
 def big_store() -> ox.Store:
@@ -292,17 +310,26 @@ def check_incremental(
     before: ox.Store,
     change: Callable[[ox.Store], object],
     changed: dict[str, set[str]] | None = None,
-    **params: int,
+    delta: bool = False,
+    **params: Unpack[Params],
 ) -> Rendered:
-    """Render, change the store, render again from the first: as a full render would."""
+    """Render, change the store, render again from the first: as a full render would.
+
+    With ``delta``, the previous dumps are given the quads added and removed (and
+    no changed subjects): the changed statements are worked out from them.
+    """
     after = copy(before)
     change(after)
     assert quads(after) != quads(before)
     pre = prefixes(before)
     old = render_dumps(before, pre, **params)
-    previous = Previous(
-        old.files, old.index, changes(before, after) if changed is None else changed
-    )
+    if delta:
+        added, removed = quads(after) - quads(before), quads(before) - quads(after)
+        previous = Previous(old.files, old.index, changed or {}, added, removed)
+    else:
+        previous = Previous(
+            old.files, old.index, changes(before, after) if changed is None else changed
+        )
     new = render_dumps(after, pre, previous, **params)
     full = render_dumps(after, pre, **params)
     assert new.incremental
@@ -340,6 +367,11 @@ def change_meta_values(store: ox.Store) -> None:
         store.add(quad(f"s{i:02}", "p0", f"meta {i} again", "meta"))
 
 
+def remove_subjects(store: ox.Store) -> None:
+    for i in (3, 4, 5):
+        remove_subject(store, f"{ID}s{i:02}")
+
+
 def remove_statements(store: ox.Store) -> None:
     for i in range(2, 60, 9):
         store.remove(quad(f"s{i:02}", "p1", f"b {i} 1", "b"))
@@ -366,7 +398,7 @@ CHANGES: dict[str, Callable[[ox.Store], object]] = {
     ),
     "change meta values": change_meta_values,
     "remove statements": remove_statements,
-    "remove subjects": lambda s: [remove_subject(s, f"{ID}s{i:02}") for i in (3, 4, 5)],
+    "remove subjects": remove_subjects,
     "remove a graph": lambda s: s.remove_graph(graph("b")),
     "first and last subjects": first_and_last_subjects,
     "a subject that starts a range": lambda s: s.add(quad(cut_subject("s22-"), "p", "o", "a")),
@@ -376,10 +408,175 @@ CHANGES: dict[str, Callable[[ox.Store], object]] = {
 }
 
 
+@pytest.mark.parametrize("delta", [False, True], ids=["subjects", "delta"])
 @pytest.mark.parametrize("change", CHANGES)
 @pytest.mark.parametrize("params", [SMALL, {"range_bits": 0, "chunk_bytes": 1}, {}], ids=str)
-def test_incremental_render_is_the_full_render(change: str, params: dict[str, int]) -> None:
-    check_incremental(big_store(), CHANGES[change], **params)
+def test_incremental_render_is_the_full_render(change: str, params: Params, delta: bool) -> None:
+    check_incremental(big_store(), CHANGES[change], delta=delta, **params)
+
+
+# --- big subjects: written again alone, cut into chunks inside ---------------------
+
+HUB = ID + "hub"
+# Literals that need escapes or a language tag or a datatype, and IRIs ending in a
+# dot, among many statements about one subject.
+ODD_OBJECTS: list[ox.NamedNode | ox.BlankNode | ox.Literal] = [
+    ox.Literal('quote " and \\ backslash\nnewline'),
+    ox.Literal("chat", language="fr"),
+    ox.Literal("7", datatype=ox.NamedNode(XSD_INTEGER)),
+    ox.Literal("Ünïcödé — 漢字 \U0001f600 , ; ."),
+    ox.NamedNode("http://example.org/v#dotted."),
+    ox.BlankNode("b0"),
+]
+
+
+def hub_store() -> ox.Store:
+    """The big store, a subject with 600 statements in three graphs, and a blank node."""
+    store = big_store()
+    hub = ox.NamedNode(HUB)
+    for i in range(600):
+        g = graph(("a", "b", "meta")[i % 3])
+        store.add(ox.Quad(hub, ox.NamedNode(f"{ID}p{i % 4}"), ox.Literal(f"value {i:03}"), g))
+    for i, o in enumerate(ODD_OBJECTS):
+        store.add(ox.Quad(hub, ox.NamedNode(f"{ID}odd"), o, graph("a")))
+        store.add(
+            ox.Quad(ox.BlankNode("b0"), ox.NamedNode(f"{ID}q"), ox.Literal(str(i)), graph("b"))
+        )
+    return store
+
+
+def hub_quad(p: str, o: ox.Literal | ox.NamedNode, g: str = "a") -> ox.Quad:
+    return ox.Quad(ox.NamedNode(HUB), ox.NamedNode(ID + p), o, graph(g))
+
+
+HUB_CHANGES: dict[str, Callable[[ox.Store], object]] = {
+    "at its start": lambda s: s.add(hub_quad("a0", ox.Literal("first"))),
+    "in its middle": lambda s: s.add(hub_quad("p1", ox.Literal("value 300 and a half"), "b")),
+    "at its end": lambda s: s.add(hub_quad("zz", ox.Literal("last"), "meta")),
+    "a few places": lambda s: s.extend(
+        [
+            hub_quad("a0", ox.Literal("first")),
+            hub_quad("p2", ox.Literal("value 250x")),
+            hub_quad("odd", ox.Literal("chat", language="en")),
+            hub_quad("zz", ox.NamedNode("http://example.org/v#also.")),
+        ]
+    ),
+    "removed in its middle": lambda s: s.remove(hub_quad("p1", ox.Literal("value 301"), "b")),
+    "in a graph it was not in": lambda s: s.add(hub_quad("p1", ox.Literal("x"), "new")),
+    "a new subject after it": lambda s: s.add(
+        ox.Quad(ox.NamedNode(HUB + "-after"), ox.NamedNode(ID + "p"), ox.Literal("o"), graph("b"))
+    ),
+    "a new subject before it": lambda s: s.add(
+        ox.Quad(ox.NamedNode(ID + "hu"), ox.NamedNode(ID + "p"), ox.Literal("o"), graph("a"))
+    ),
+    "the blank node": lambda s: s.add(
+        ox.Quad(ox.BlankNode("b0"), ox.NamedNode(ID + "q"), ox.Literal("9"), graph("b"))
+    ),
+}
+
+# Chunks of about 400 bytes: the hub (about 40 KB of N-Quads) is a big piece, cut inside.
+HUB_PARAMS: list[Params] = [
+    {"range_bits": 2, "chunk_bytes": 400},
+    {"range_bits": 0, "chunk_bytes": 400},
+]
+
+
+def chunks(rendered: Rendered, name: str) -> list[bytes]:
+    """The compressed chunks of a dump's gzip, cut where the index says."""
+    packed = rendered.files[name + ".gz"]
+    sizes = json.loads(rendered.index)["files"][name]["packed"]
+    out, at = [], 10
+    for size in sizes:
+        out.append(packed[at : at + size])
+        at += size
+    return out
+
+
+@pytest.mark.parametrize("delta", [False, True], ids=["subjects", "delta"])
+@pytest.mark.parametrize("change", HUB_CHANGES)
+@pytest.mark.parametrize("params", HUB_PARAMS, ids=str)
+def test_a_big_subject_changed_is_the_full_render(change: str, params: Params, delta: bool) -> None:
+    check_incremental(hub_store(), HUB_CHANGES[change], delta=delta, **params)
+
+
+def test_a_big_piece_is_cut_into_chunks_inside_and_a_change_compresses_few() -> None:
+    store = hub_store()
+    pre = prefixes(store)
+    params: Params = {"range_bits": 0, "chunk_bytes": 400}  # every subject starts a range
+    before = render_dumps(store, pre, **params)
+    index = json.loads(before.index)["files"]
+    for name in DUMPS:
+        starts = set(index[name]["chunk_starts"])
+        pieces = set(itertools.accumulate(index[name]["sizes"], initial=0))
+        assert starts - pieces, f"{name}: no chunk starts inside a piece"
+    new = check_incremental(store, HUB_CHANGES["in its middle"], delta=True, **params)
+    for name in DUMPS:
+        old_chunks, new_chunks = chunks(before, name), chunks(new, name)
+        assert len(new_chunks) > 5
+        assert len(set(new_chunks) - set(old_chunks)) <= 3, name
+        # ... and the others are copied from the previous gzip, not compressed again.
+        packed = new.contents[name + ".gz"]
+        copied = sum(p.end - p.start for p in packed._parts if isinstance(p, _Span))
+        assert copied > len(packed) * 0.4, name
+
+
+def test_only_changed_subjects_are_written_again() -> None:
+    # A subject whose previous Turtle differs from what it would be written as now
+    # is copied as it was when it did not change, and written again when it did.
+    store = hub_store()
+    pre = prefixes(store)
+    before = render_dumps(store, pre, range_bits=30, chunk_bytes=1 << 20)
+    index = json.loads(before.index)
+    assert index["ranges"] == [""]  # one range
+    files = dict(before.files)
+    marked = files["diplokg.ttl"].replace(b"id:s07 ", b"id:s07  ", 1)
+    assert marked != files["diplokg.ttl"]
+    files["diplokg.ttl"] = marked
+    index["files"]["diplokg.ttl"]["sizes"][-1] += 1
+    # (the range is written again: its old chunk, and the gzip, are not read)
+    previous = Previous(files, json.dumps(index).encode(), {str(graph("a")): {f"<{ID}s08>"}})
+    store.add(quad("s08", "p9", "new", "a"))
+    new = render_dumps(store, pre, previous, range_bits=30, chunk_bytes=1 << 20)
+    assert new.incremental
+    ttl = new.files["diplokg.ttl"]
+    assert b"id:s07  " in ttl  # copied
+    assert b'"new"' in ttl  # written again
+    full = render_dumps(store, pre, range_bits=30, chunk_bytes=1 << 20).files["diplokg.ttl"]
+    assert ttl.replace(b"id:s07  ", b"id:s07 ", 1) == full
+
+
+def test_big_pieces_are_cut_at_lines_and_objects_by_their_content() -> None:
+    long_line = b"\tex:p " + b" , ".join(b"id:o%d" % i for i in range(3000)) + b" ;\n"
+    data = b"id:s a ex:C ;\n" + long_line + b"\tex:q 1 .\n" * 500
+    cuts = _cuts(data, 200)
+    assert cuts == sorted(set(cuts))
+    assert 0 not in cuts
+    assert len(data) not in cuts
+    assert all(data[at - 1 : at] == b"\n" or data[at - 3 : at] == b" , " for at in cuts)
+    assert len(data) / 400 < len(cuts) < len(data) / 100  # about one a chunk_bytes
+    # An object added moves the cuts after it by its size, and changes no other.
+    changed = data.replace(b" , id:o1500 , ", b" , id:o1500 , id:o1500x , ", 1)
+    at = data.index(b"id:o1500 , ") + len(b"id:o1500 , ")
+    moved = [c if c < at else c + len(b"id:o1500x , ") for c in cuts]
+    assert set(_cuts(changed, 200)) ^ set(moved) <= {at, at + len(b"id:o1500x , ")}
+    assert _cuts(data[:800], 200) == []  # a small piece is not cut
+
+
+def test_content_copies_spans_of_files_on_disk(tmp_path: Path) -> None:
+    data = bytes(range(256)) * 4000
+    (tmp_path / "old").write_bytes(data)
+    source = _Source(memoryview(data), tmp_path / "old")
+    content = Content([b"head", _Span(source, 10, 300_000), b"", _Span(source, 5, 6), b"tail"])
+    expected = b"head" + data[10:300_000] + data[5:6] + b"tail"
+    assert bytes(content) == expected
+    assert len(content) == len(expected)
+    assert content.sha256() == hashlib.sha256(expected).hexdigest()
+    fd = os.open(tmp_path / "new", os.O_WRONLY | os.O_CREAT)
+    try:
+        assert content.write(fd) == len(expected)
+    finally:
+        os.close(fd)
+    assert (tmp_path / "new").read_bytes() == expected
 
 
 DOTTED = """@prefix ex: <http://example.org/v#> . @prefix id: <https://w3id.org/diplokg/id/> .
@@ -435,7 +632,11 @@ def test_graphs_added_or_removed_whole_need_not_be_listed() -> None:
     "spoil",
     [
         lambda p: Previous(p.files, b"not an index", p.changed),
-        lambda p: Previous(p.files, p.index.replace(b'"version":1', b'"version":0'), p.changed),
+        lambda p: Previous(
+            p.files,
+            p.index.replace(b'"version":%d' % INDEX_VERSION, b'"version":%d' % (INDEX_VERSION - 1)),
+            p.changed,
+        ),
         lambda p: Previous(
             {n: d for n, d in p.files.items() if n != "diplokg.nt"}, p.index, p.changed
         ),
@@ -451,7 +652,7 @@ def test_unusable_previous_dumps_are_rendered_anew(spoil: Callable[[Previous], P
     store.add(quad("s01", "p", "o", "a"))
     new = render_dumps(store, pre, spoil(Previous(old.files, old.index, {})))
     assert not new.incremental
-    assert new == render_dumps(store, pre)
+    assert new.files == render_dumps(store, pre).files
 
 
 def test_other_prefixes_or_settings_render_anew() -> None:
@@ -484,9 +685,7 @@ def test_previous_dumps_read_from_a_directory(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("params", [SMALL, {}], ids=str)
-def test_gzip_is_one_member_that_standard_tools_read(
-    params: dict[str, int], tmp_path: Path
-) -> None:
+def test_gzip_is_one_member_that_standard_tools_read(params: Params, tmp_path: Path) -> None:
     store = big_store()
     files = render_dumps(store, prefixes(store), **params).files
     for name in DUMPS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -100,6 +101,26 @@ def test_adding_a_source_extends_the_previous_build(project: Path, tmp_path: Pat
     again = build(settings_for(project))
     assert again.checked.mode == "incremental"
     assert outputs(again.dist) == expected
+    # The manifest describes the files as written (copied in part from the last ones).
+    manifest = json.loads((again.dist / "manifest.json").read_bytes())
+    assert manifest == again.manifest
+    for name, info in manifest["files"].items():
+        data = (again.dist / name).read_bytes()
+        assert info == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    assert set(manifest["files"]) == set(expected)
+
+
+def test_an_older_dumps_index_renders_the_dumps_anew(project: Path, tmp_path: Path) -> None:
+    build(settings_for(project))
+    index = states(project).directory / "dumps.bin"
+    data = json.loads(index.read_bytes())
+    data["version"] -= 1
+    index.write_bytes(json.dumps(data).encode())
+    add_source(project)
+    result = build(settings_for(project))
+    assert result.checked.mode == "incremental"
+    assert outputs(result.dist) == full_outputs(project, tmp_path)
+    assert json.loads(index.read_bytes())["version"] == data["version"] + 1
 
 
 def test_an_unchanged_project_rebuilds_incrementally_to_the_same_bytes(project: Path) -> None:

@@ -15,7 +15,6 @@ byte-identical for the same inputs.
 from __future__ import annotations
 
 import gc
-import hashlib
 import itertools
 import json
 import os
@@ -24,6 +23,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -52,6 +52,7 @@ from diplokg.namespaces import graph_iri
 from diplokg.provenance import Evidence, check_evidence
 from diplokg.reasoning import Reasoning, compute_inferences
 from diplokg.serialise import (
+    Content,
     Previous,
     Rendered,
     graph_turtle,
@@ -480,18 +481,20 @@ def render_build(
     predicates = predicates | {str(p) for p in checked.report_graph.predicates()}
     prefixes = turtle_prefixes(checked.project.base, predicates)
     rendered = render_dumps(checked.store, prefixes, previous)
-    rendered.files["validation.ttl"] = graph_turtle(checked.report_graph, prefixes)
+    rendered.contents["validation.ttl"] = Content([graph_turtle(checked.report_graph, prefixes)])
     return rendered
 
 
 def make_manifest(
-    checked: CheckedDataset, files: dict[str, bytes], now: datetime | None = None
+    checked: CheckedDataset,
+    files: Mapping[str, Mapping[str, Any]],
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """Describe a build: time, inputs, counts and every file's size and sha256.
 
     Args:
         checked: The checked dataset.
-        files: The rendered files.
+        files: File name → its ``bytes`` and ``sha256`` (as :func:`write_dist` gives them).
         now: The build time (default: now, UTC).
 
     Returns:
@@ -505,10 +508,7 @@ def make_manifest(
         "input_digest": checked.project.input_digest,
         "inputs": [p.as_posix() for ps in checked.project.files.values() for p in ps],
         "counts": checked.counts(),
-        "files": {
-            name: {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-            for name, data in sorted(files.items())
-        },
+        "files": {name: dict(files[name]) for name in sorted(files)},
     }
 
 
@@ -520,16 +520,35 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_dist(files: dict[str, bytes], dist: Path) -> None:
+def _sync_and_close(fd: int) -> None:
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_dist(
+    files: Mapping[str, bytes | Content],
+    dist: Path,
+    last: Callable[[dict[str, dict[str, Any]]], tuple[str, bytes]] | None = None,
+) -> dict[str, dict[str, Any]]:
     """Replace a directory by one holding exactly these files, atomically.
 
     The files are written and fsynced in a new directory beside ``dist``, which is
     then swapped in: ``dist`` is renamed away, the new one renamed to ``dist``, the
     old one deleted. If anything fails before the swap, ``dist`` is untouched.
+    Each file's sha256 is worked out while the files are written (in threads, as
+    are the fsyncs), and the parts of a :class:`~diplokg.serialise.Content` that
+    come from the previous files are copied by the kernel.
 
     Args:
         files: File name → content.
         dist: The directory to replace (created if missing).
+        last: Given the size and sha256 of every file, the name and content of one
+            more file to write (the manifest).
+
+    Returns:
+        File name → its ``bytes`` (size) and ``sha256``, for ``files``.
 
     Raises:
         InputError: ``dist`` exists but is not a directory.
@@ -538,14 +557,42 @@ def write_dist(files: dict[str, bytes], dist: Path) -> None:
         raise InputError(f"{dist}: exists and is not a directory")
     parent = dist.parent
     parent.mkdir(parents=True, exist_ok=True)
+    contents = {n: d if isinstance(d, Content) else Content([d]) for n, d in files.items()}
+    # Those whose digest is being worked out first: the gzip's trailers wait for them.
+    names = sorted(contents, key=lambda n: (contents[n].digest is None, n))
     tmp = Path(tempfile.mkdtemp(prefix=f".{dist.name}.new-", dir=parent))
     try:
         os.chmod(tmp, 0o755)
-        for name, data in sorted(files.items()):
-            with open(tmp / name, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            try:
+                digests = {n: pool.submit(contents[n].sha256) for n in names}
+                synced = []
+                sizes: dict[str, int] = {}
+                for name in names:
+                    fd = os.open(tmp / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                    try:
+                        sizes[name] = contents[name].write(fd)
+                    except BaseException:
+                        os.close(fd)
+                        raise
+                    synced.append(pool.submit(_sync_and_close, fd))
+                described = {
+                    n: {"bytes": sizes[n], "sha256": digests[n].result()} for n in sorted(names)
+                }
+                if last is not None:
+                    name, data = last(described)
+                    fd = os.open(tmp / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                    try:
+                        Content([data]).write(fd)
+                    except BaseException:
+                        os.close(fd)
+                        raise
+                    synced.append(pool.submit(_sync_and_close, fd))
+                for done in synced:
+                    done.result()
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
         _fsync_dir(tmp)
         if dist.exists():
             old = parent / f".{dist.name}.old-{uuid.uuid4().hex}"
@@ -562,6 +609,7 @@ def write_dist(files: dict[str, bytes], dist: Path) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    return described
 
 
 def state_dir(settings: Settings) -> StateDir | None:
@@ -605,13 +653,17 @@ def build(settings: Settings, now: datetime | None = None) -> BuildResult:
 def _write_build(
     settings: Settings,
     checked: CheckedDataset,
-    files: dict[str, bytes],
+    files: Mapping[str, bytes | Content],
     now: datetime | None,
 ) -> BuildResult:
-    """Add the manifest to the files and write ``dist/``."""
-    manifest = make_manifest(checked, files, now)
-    files[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
-    write_dist(files, settings.dist_dir)
+    """Write ``dist/``: the files, then the manifest describing them."""
+    manifest: dict[str, Any] = {}
+
+    def describe(written: dict[str, dict[str, Any]]) -> tuple[str, bytes]:
+        manifest.update(make_manifest(checked, written, now))
+        return MANIFEST, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
+
+    write_dist(files, settings.dist_dir, describe)
     return BuildResult(settings.dist_dir, checked, manifest)
 
 
@@ -620,7 +672,7 @@ def _full_build(settings: Settings, now: datetime | None, states: StateDir | Non
     checked = _check_project(settings)
     with _timed(checked.timings, "write"):
         rendered = render_build(checked, store_predicates(checked.store))
-        result = _write_build(settings, checked, rendered.files, now)
+        result = _write_build(settings, checked, rendered.contents, now)
     if states is not None:
         with _timed(checked.timings, "state"):
             try:
@@ -707,9 +759,11 @@ def _incremental_build(
         return f"the added sources need it: {e}"
     checked = extended.checked
     with _timed(timings, "write"):
-        previous = Previous.read(settings.dist_dir, index, extended.changes)
+        previous = Previous.read(
+            settings.dist_dir, index, extended.changes, extended.added, extended.removed
+        )
         rendered = render_build(checked, extended.predicates, previous)
-        result = _write_build(settings, checked, rendered.files, now)
+        result = _write_build(settings, checked, rendered.contents, now)
     with _timed(timings, "state"):
         state.sources = keys
         state.sizes = checked.sizes
@@ -729,11 +783,21 @@ def _incremental_build(
 
 @dataclass
 class _Extended:
-    """An incremental build's checked dataset, and what it changed in the store."""
+    """An incremental build's checked dataset, and what it changed in the store.
+
+    Attributes:
+        checked: The checked dataset.
+        changes: Graph name → the subjects whose statements in it changed.
+        predicates: The predicates of the store.
+        added: The quads added to the store.
+        removed: The quads removed from it (before those were added).
+    """
 
     checked: CheckedDataset
     changes: dict[str, set[str]]
     predicates: set[str]
+    added: list[ox.Quad]
+    removed: list[ox.Quad]
 
 
 def _quads(triples: Iterable[ox.Triple], graph: ox.NamedNode) -> list[ox.Quad]:
@@ -844,10 +908,14 @@ def _extend(
         raise
     sizes["meta"] = len(meta)
 
+    # What changed: the store is the previous one less `removed` (all read from it),
+    # plus `inserted`; a quad in both (the shapes, most of graph/meta) is unchanged.
+    gone, kept = set(removed), set(inserted)
+    net_added = [quad for quad in kept if quad not in gone]
+    net_removed = [quad for quad in gone if quad not in kept]
     changes: dict[str, set[str]] = {}
-    for quad in itertools.chain(inserted, removed):
-        if quad.graph_name != shapes_g:
-            changes.setdefault(str(quad.graph_name), set()).add(str(quad.subject))
+    for quad in itertools.chain(net_added, net_removed):
+        changes.setdefault(str(quad.graph_name), set()).add(str(quad.subject))
     predicates = set(state.predicates)
     predicates.update(q.predicate.value for q in inserted)
     for p in {q.predicate for q in removed} - {q.predicate for q in inserted}:
@@ -870,7 +938,7 @@ def _extend(
         mode="incremental",
         added=[name.removeprefix("facts/") for name in entries],
     )
-    return _Extended(checked, changes, predicates)
+    return _Extended(checked, changes, predicates, net_added, net_removed)
 
 
 def _in_graph(store: ox.Store, t: ox.Triple, graph: ox.NamedNode) -> bool:

@@ -24,21 +24,34 @@ graph and range in the TriG (between each graph's opening and closing lines). A
 subject never straddles two pieces, so adding statements about a subject changes
 only the piece of its range (in the TriG, of its range in the graphs that changed).
 
-Each gzip is one member whose deflate stream is a sequence of *chunks*, each a
-run of pieces compressed on its own (a fresh compressor, ended by a sync flush) in
-a thread (zlib releases the GIL). A piece starts a chunk with a probability of its
-size over :data:`CHUNK_BYTES`, drawn from a hash of what the piece is, so chunks
-average about that size and a piece that is kept keeps its chunk.
+Each gzip is one member whose deflate stream is a sequence of *chunks*, each
+compressed on its own (a fresh compressor, ended by a sync flush) in a thread (zlib
+releases the GIL). A piece starts a chunk with a probability of its size over
+:data:`CHUNK_BYTES`, drawn from a hash of what the piece is, so chunks average about
+that size and a piece that is kept keeps its chunk. A piece bigger than
+:data:`BIG_PIECE` chunks is also cut inside, where a line or an object of a Turtle
+line drawn the same way from its content starts a chunk (:func:`_cuts`): a change
+to a subject with megabytes of statements compresses again only the chunks around
+it.
 
 :func:`render_dumps` returns the files with an index of their pieces and chunks.
 Given the previous build's files, their index and the subjects that changed in each
 graph (:class:`Previous`), it writes again only the ranges holding a changed
 subject: their subjects (those of the previous N-Quads and the changed ones) are
-cut into ranges again (a range whose first subject is gone joins the one before),
-the statements of the changed ones looked up in the store one by one, those of the
-others read from the previous N-Quads. Every other piece, and every chunk made
-only of kept pieces, is copied from the previous files: the result is byte for
-byte what a full render gives.
+cut into ranges again (a range whose first subject is gone joins the one before).
+The statements of the changed subjects are worked out from their previous N-Quads
+and the quads added and removed, if :class:`Previous` has them, or else looked up
+in the store one by one; those of the others are read from the previous N-Quads.
+Within a range written again, only the changed subjects are written again in the
+N-Triples, Turtle and TriG: the others are copied from the previous pieces. Every
+other piece, and every chunk whose bytes the previous dump had, is copied from the
+previous files: the result is byte for byte what a full render gives.
+
+The files are :class:`Content`: the new bytes and spans of the previous files, end
+to end, so that the unchanged gigabyte is neither read into memory nor copied by
+Python (:meth:`Content.write` has the kernel copy it); each dump's CRC-32 (for
+the gzip trailer) and sha256 (for the manifest) are worked out in one pass, in a
+thread.
 
 In a full render each graph is dumped by Oxigraph as N-Triples and its lines
 sorted as bytes; the N-Quads and the N-Triples are sorted a range at a time. The
@@ -52,8 +65,9 @@ dump; :func:`to_ntriples` writes one as sorted N-Triples (for digests of a graph
 
 from __future__ import annotations
 
+import errno
 import gzip
-import io
+import hashlib
 import itertools
 import json
 import mmap
@@ -64,9 +78,9 @@ import zlib
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import deque
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +120,12 @@ RANGE_BITS = 6
 CHUNK_BYTES = 1 << 17
 
 #: The version of the index format (:attr:`Rendered.index`).
-INDEX_VERSION = 1
+INDEX_VERSION = 2
+
+#: A piece bigger than this many times :data:`CHUNK_BYTES` is also cut into chunks
+#: inside, at lines chosen by their content (:func:`_cuts`): then a change to a big
+#: range compresses again only the chunks around it.
+BIG_PIECE = 4
 
 _END = b" .\n"
 # IRIs ending in a dot, in N-Triples.
@@ -125,8 +144,8 @@ _TRIG_STARTS = re.compile(rb"\n(?!\t\t)")
 # CRC-32 and size of the uncompressed data.
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"
 _GZIP_LAST_BLOCK = b"\x03\x00"
-# How many chunks of a dump may wait to be compressed.
-_WAITING = 4
+# How many bytes of a dump may wait to be compressed (beyond the chunk being added).
+_WAITING = 32 << 20
 
 # What a piece is: its kind, its graph (empty in the union files) and its range's
 # first subject (empty in the first range, if that starts with no cut subject).
@@ -617,6 +636,149 @@ def gzip_bytes(data: bytes, level: int = GZIP_LEVEL) -> bytes:
     return gzip.compress(data, compresslevel=level, mtime=0)
 
 
+# --- File contents -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A file of the previous build: its bytes, and its path if it is on disk."""
+
+    data: memoryview
+    path: Path | None
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Bytes ``start`` to ``end`` (excluded) of a file of the previous build."""
+
+    file: _Source
+    start: int
+    end: int
+
+
+class _Later:
+    """Bytes worked out when first asked for (a gzip trailer waits for its CRC-32)."""
+
+    def __init__(self, make: Callable[[], bytes]) -> None:
+        self._make = make
+        self._value: bytes | None = None
+
+    def result(self) -> bytes:
+        """Return the bytes."""
+        if self._value is None:
+            self._value = self._make()
+        return self._value
+
+
+_Part = bytes | memoryview | _Span | _Later
+
+#: How many bytes :class:`Content` hashes or writes at a time.
+_BLOCK = 1 << 20
+# What copy_file_range raises where it cannot copy between these files.
+_NO_KERNEL_COPY = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM}
+
+
+class Content:
+    """A file's bytes, as parts end to end: new bytes, and spans of previous files.
+
+    An incremental render copies most of each dump from the previous build: held
+    as spans, those bytes are neither read into memory nor copied by Python, and
+    :meth:`write` has the kernel copy them (``copy_file_range``) when their file
+    is on disk.
+
+    Args:
+        parts: The parts, in order.
+        digest: The CRC-32 and sha256 of the content, if being worked out.
+    """
+
+    def __init__(
+        self, parts: Iterable[_Part] = (), digest: Future[tuple[int, str]] | None = None
+    ) -> None:
+        self._parts = list(parts)
+        self.digest = digest
+
+    def views(self) -> Iterator[memoryview]:
+        """Yield the bytes of each part, in order."""
+        for part in self._parts:
+            if isinstance(part, _Span):
+                yield part.file.data[part.start : part.end]
+            elif isinstance(part, _Later):
+                yield memoryview(part.result())
+            else:
+                yield memoryview(part)
+
+    def __len__(self) -> int:
+        return sum(len(view) for view in self.views())
+
+    def __bytes__(self) -> bytes:
+        return b"".join(self.views())
+
+    def sha256(self) -> str:
+        """Return the hex sha256 of the content."""
+        if self.digest is not None:
+            return self.digest.result()[1]
+        digest = hashlib.sha256()
+        for view in self.views():
+            for at in range(0, len(view), _BLOCK):
+                digest.update(view[at : at + _BLOCK])
+        return digest.hexdigest()
+
+    def write(self, fd: int) -> int:
+        """Write the content to a file at its current position.
+
+        Args:
+            fd: The file descriptor, open for writing.
+
+        Returns:
+            How many bytes were written.
+        """
+        written = 0
+        opened: dict[Path, int] = {}
+        try:
+            for part in self._parts:
+                if isinstance(part, _Span) and part.file.path is not None:
+                    path = part.file.path
+                    if path not in opened:
+                        opened[path] = os.open(path, os.O_RDONLY)
+                    written += _kernel_copy(opened[path], fd, part)
+                    continue
+                view = (
+                    part.file.data[part.start : part.end]
+                    if isinstance(part, _Span)
+                    else memoryview(part.result() if isinstance(part, _Later) else part)
+                )
+                written += _write_all(fd, view)
+        finally:
+            for source in opened.values():
+                os.close(source)
+        return written
+
+
+def _write_all(fd: int, view: memoryview) -> int:
+    """Write all of ``view`` to ``fd``."""
+    at = 0
+    while at < len(view):
+        at += os.write(fd, view[at : at + (1 << 30)])
+    return at
+
+
+def _kernel_copy(source: int, fd: int, span: _Span) -> int:
+    """Copy a span of the file open as ``source`` to ``fd``: in the kernel where it can."""
+    at, end = span.start, span.end
+    copy = getattr(os, "copy_file_range", None)
+    while at < end and copy is not None:
+        try:
+            n = copy(source, fd, end - at, at)
+        except OSError as e:
+            if e.errno not in _NO_KERNEL_COPY:
+                raise
+            break
+        if n == 0:
+            raise OSError(f"{span.file.path}: shorter than expected")
+        at += n
+    return at - span.start + _write_all(fd, span.file.data[at:end])
+
+
 # --- Pieces, chunks and the index ------------------------------------------------
 
 
@@ -633,7 +795,7 @@ class _FileIndex:
     Attributes:
         sizes: The size of each piece, in order: piece ``j`` starts at the sum of
             the sizes before it.
-        chunks: The number of the first piece of each chunk.
+        chunks: Where each chunk starts in the dump (a byte offset).
         packed: The compressed size of each chunk, in order: the first chunk starts
             after the gzip header (10 bytes).
     """
@@ -671,7 +833,7 @@ class _Index:
             "files": {
                 name: {
                     "sizes": f.sizes.tolist(),
-                    "chunks": f.chunks.tolist(),
+                    "chunk_starts": f.chunks.tolist(),
                     "packed": f.packed.tolist(),
                 }
                 for name, f in self.files.items()
@@ -697,7 +859,9 @@ class _Index:
                 index["graph_ranges"],
                 {
                     name: _FileIndex(
-                        array("Q", f["sizes"]), array("Q", f["chunks"]), array("Q", f["packed"])
+                        array("Q", f["sizes"]),
+                        array("Q", f["chunk_starts"]),
+                        array("Q", f["packed"]),
                     )
                     for name, f in files.items()
                 },
@@ -724,9 +888,12 @@ class _OldFile:
         index: _FileIndex,
         first: _PieceKey | None,
         chunk_bytes: int,
+        paths: tuple[Path | None, Path | None] = (None, None),
     ) -> None:
         self.data = memoryview(data)
         self.packed = memoryview(packed)
+        self.source = _Source(self.data, paths[0])
+        self.packed_source = _Source(self.packed, paths[1])
         self.sizes = index.sizes
         self.first = first
         self.chunk_bytes = chunk_bytes
@@ -737,35 +904,89 @@ class _OldFile:
     def fits(self) -> bool:
         """Whether the files are as long as the index says."""
         end = self.chunk_offsets[-1] + len(_GZIP_LAST_BLOCK) + 8  # CRC-32 and size
-        return len(self.data) == self.offsets[-1] and len(self.packed) == end
+        starts = self.chunks
+        whole = len(self.data) == self.offsets[-1] and len(self.packed) == end
+        first = not starts or starts[0] == 0
+        return whole and first and len(starts) == len(self.chunk_offsets) - 1
 
     def piece(self, j: int) -> memoryview:
         """Return the bytes of piece ``j``."""
         return self.data[self.offsets[j] : self.offsets[j + 1]]
 
-    def first_starts_chunk(self) -> bool:
-        """Whether the first piece starts a chunk when it is not the first."""
-        assert self.first is not None
-        return _starts_chunk(self.first, self.sizes[0], self.chunk_bytes)
-
     def starts_chunk(self, j: int) -> bool:
-        """Whether piece ``j`` starts a chunk."""
-        c = bisect_left(self.chunks, j)
-        return c < len(self.chunks) and self.chunks[c] == j
+        """Whether piece ``j`` starts a chunk (when it is not the first of its file)."""
+        if j == 0:
+            assert self.first is not None
+            return _starts_chunk(self.first, self.sizes[0], self.chunk_bytes)
+        at = self.offsets[j]
+        c = bisect_left(self.chunks, at)
+        return c < len(self.chunks) and self.chunks[c] == at
 
-    def next_chunk(self, j: int) -> int:
-        """Return the number of the piece that starts the chunk after piece ``j``'s."""
-        c = bisect_right(self.chunks, j)
-        return self.chunks[c] if c < len(self.chunks) else len(self.sizes)
+    def chunks_in(self, j: int) -> dict[tuple[int, int], tuple[int, int]]:
+        """Return the chunks that start in piece ``j``, by size and CRC-32: where they are."""
+        found: dict[tuple[int, int], tuple[int, int]] = {}
+        start, end = self.offsets[j], self.offsets[j + 1]
+        c = bisect_left(self.chunks, start)
+        while c < len(self.chunks) and self.chunks[c] < end:
+            a = self.chunks[c]
+            b = self.chunks[c + 1] if c + 1 < len(self.chunks) else len(self.data)
+            found[(b - a, zlib.crc32(self.data[a:b]))] = (a, b)
+            c += 1
+        return found
 
-    def chunk(self, j: int) -> memoryview:
-        """Return the compressed chunk that piece ``j`` starts."""
-        c = bisect_left(self.chunks, j)
-        return self.packed[self.chunk_offsets[c] : self.chunk_offsets[c + 1]]
+    def chunk_at(self, start: int, end: int) -> tuple[int, int] | None:
+        """Return where in the gzip the chunk of bytes ``start`` to ``end`` is, if one is."""
+        c = bisect_left(self.chunks, start)
+        if c == len(self.chunks) or self.chunks[c] != start:
+            return None
+        if (self.chunks[c + 1] if c + 1 < len(self.chunks) else len(self.data)) != end:
+            return None
+        return self.chunk_offsets[c], self.chunk_offsets[c + 1]
+
+
+def _cuts_inside(data: Buffer, chunk_bytes: int) -> bool:
+    """Whether a piece is big enough to be cut into chunks inside."""
+    return len(data) > BIG_PIECE * chunk_bytes
+
+
+def _cuts(data: bytes | memoryview, chunk_bytes: int) -> list[int]:
+    """Where a big piece is cut into chunks inside (none for a small one).
+
+    A line (but the first) starts a chunk with a probability of its size over
+    ``chunk_bytes``, drawn from its CRC-32 as :func:`_starts_chunk` draws a piece's
+    (so a line longer than that always does). Inside a line that long (Turtle
+    writes all the objects of a predicate on one line, which can be megabytes
+    long), what follows each ``" , "`` starts a chunk the same way. So the chunks
+    depend on the bytes around them alone: a change inside a big piece changes
+    only the chunks around it.
+    """
+    if not _cuts_inside(data, chunk_bytes):
+        return []
+    lines = bytes(data).split(b"\n")
+    sizes = [len(line) + 1 for line in lines]
+    starts = list(itertools.accumulate(sizes, initial=0))
+    cuts = [
+        at
+        for at, n, crc in zip(starts[1:], sizes[1:], map(zlib.crc32, lines[1:]), strict=False)
+        if crc * chunk_bytes < n << 32 and at < len(data)
+    ]
+    for i in [i for i, n in enumerate(sizes) if n > chunk_bytes]:
+        parts = lines[i].split(b" , ")
+        inner = itertools.accumulate((len(part) + 3 for part in parts[:-1]), initial=starts[i])
+        cuts += [
+            at
+            for at, part in zip(itertools.islice(inner, 1, None), parts[1:], strict=True)
+            if zlib.crc32(part) * chunk_bytes < len(part) << 32
+        ]
+    cuts.sort()
+    return cuts
 
 
 class _Writer:
     """Writes a dump a piece at a time, and its gzip a chunk at a time in threads.
+
+    Nothing is copied: the dump and its gzip are :class:`Content`, whose parts are
+    the new pieces and chunks and spans of the previous files.
 
     Args:
         pool: The threads that compress the chunks.
@@ -782,33 +1003,56 @@ class _Writer:
         self._chunk_bytes = chunk_bytes
         self._old = old
         self.sizes = array("Q")
-        self._chunks = array("Q")
-        self._out = io.BytesIO()
+        self._starts = array("Q")
+        self._at = 0  # bytes written so far
+        self._parts: list[_Part] = []
         # Bytes of the old dump to copy next to the output, as [start, end].
         self._span: list[int] = []
-        self._packed: list[Future[bytes] | memoryview] = []
-        self._waiting: deque[Future[bytes]] = deque()
-        # The pieces of the chunk being filled: new bytes, or (first, end) old pieces.
+        # Each chunk: being compressed, or where it is in the old gzip.
+        self._packed: list[Future[bytes] | tuple[int, int]] = []
+        self._waiting: deque[tuple[Future[bytes], int]] = deque()
+        self._waiting_bytes = 0
+        # The chunk being filled: new bytes, or (start, end) bytes of the old dump.
         self._open: list[bytes | memoryview | tuple[int, int]] = []
-        # The old piece after the last one kept, if nothing was added since, and
-        # the first piece of the old chunk after that one's.
-        self._next = -1
-        self._limit = -1
+        # The old chunks the chunks of the piece being added may be the same as.
+        self._like: dict[tuple[int, int], tuple[int, int]] = {}
 
     def add(self, key: _PieceKey, data: bytes | memoryview) -> None:
         """Append a new piece."""
+        self._add(key, data, {})
+
+    def _add(
+        self,
+        key: _PieceKey,
+        data: bytes | memoryview,
+        like: dict[tuple[int, int], tuple[int, int]],
+    ) -> None:
+        """Append a new piece, some of whose chunks may be ``like`` old ones."""
         if not self.sizes or _starts_chunk(key, len(data), self._chunk_bytes):
             self._begin()
+        self._like = like
         self.sizes.append(len(data))
-        self._open.append(data)
         self._copy()
-        self._out.write(data)
-        self._next = -1
+        self._parts.append(data)
+        view = memoryview(data)
+        at = 0
+        for cut in _cuts(view, self._chunk_bytes):
+            self._open.append(view[at:cut])
+            self._at += cut - at
+            self._begin()
+            at = cut
+        self._open.append(view[at:])
+        self._at += len(view) - at
 
     def put(self, key: _PieceKey, data: bytes | memoryview, j: int) -> None:
         """Append a piece written again: as piece ``j`` of the old dump if it is the same."""
         if j >= 0 and self._old is not None and self._old.piece(j) == data:
             self.keep(j, j + 1)
+        elif j >= 0 and self._old is not None:
+            # A big piece changed in places: most of its chunks are as they were.
+            self._add(
+                key, data, self._old.chunks_in(j) if _cuts_inside(data, self._chunk_bytes) else {}
+            )
         else:
             self.add(key, data)
 
@@ -816,95 +1060,166 @@ class _Writer:
         """Append pieces ``first`` to ``end`` (excluded) of the old dump."""
         old = self._old
         assert old is not None
-        j = first
-        while j < end:
-            if j != self._next or j == self._limit:  # not in the old chunk being copied
-                if not self.sizes or (old.starts_chunk(j) if j else old.first_starts_chunk()):
-                    self._begin()
-                self._limit = old.next_chunk(j)
-            stop = min(self._limit, end)
-            self.sizes.extend(old.sizes[j:stop])
-            if j == self._next:
-                self._open[-1] = (self._open[-1][0], stop)
-                self._span[1] = old.offsets[stop]
-            else:
-                self._open.append((j, stop))
-                self._copy()
-                self._span = [old.offsets[j], old.offsets[stop]]
-            j = self._next = stop
+        if first >= end:
+            return
+        # The chunks start where they started: at the pieces that start one (by
+        # what they are) and inside big pieces (by their lines).
+        if not self.sizes or old.starts_chunk(first):
+            self._begin()
+        self._like = {}
+        self.sizes.extend(old.sizes[first:end])
+        start, stop = old.offsets[first], old.offsets[end]
+        at = start
+        c = bisect_right(old.chunks, start)
+        while c < len(old.chunks) and old.chunks[c] < stop:
+            self._extend(at, old.chunks[c])
+            self._begin()
+            at = old.chunks[c]
+            c += 1
+        self._extend(at, stop)
+        if self._span and self._span[1] == start:
+            self._span[1] = stop
+        else:
+            self._copy()
+            self._span = [start, stop]
+
+    def _extend(self, start: int, end: int) -> None:
+        """Add old bytes to the chunk being filled."""
+        last = self._open[-1] if self._open else None
+        if isinstance(last, tuple) and last[1] == start:
+            self._open[-1] = (last[0], end)
+        elif start < end:
+            self._open.append((start, end))
+        self._at += end - start
 
     def _copy(self) -> None:
-        """Write the old bytes waiting to be copied."""
+        """Add the old bytes waiting to be copied to the parts."""
         if self._span:
             assert self._old is not None
-            self._out.write(self._old.data[self._span[0] : self._span[1]])
+            self._parts.append(_Span(self._old.source, self._span[0], self._span[1]))
             self._span = []
 
     def _begin(self) -> None:
-        """Start a new chunk with the next piece."""
+        """Start a new chunk here."""
         self._close()
-        self._chunks.append(len(self.sizes))
+        self._starts.append(self._at)
 
     def _close(self) -> None:
         """Compress the chunk being filled, or copy it if the old dump has it."""
         if not self._open:
             return
         pieces, self._open = self._open, []
-        self._next = -1
         old = self._old
+        if len(pieces) == 1 and old is not None:
+            only = pieces[0]
+            if isinstance(only, tuple):
+                found = old.chunk_at(*only)
+            else:  # new bytes, maybe those of an old chunk
+                like = self._like.get((len(only), zlib.crc32(only)))
+                same = like is not None and old.data[like[0] : like[1]] == only
+                found = old.chunk_at(*like) if like is not None and same else None
+            if found is not None:
+                self._packed.append(found)
+                return
         parts: list[Buffer] = []
         for piece in pieces:
-            if not isinstance(piece, tuple):
+            if isinstance(piece, tuple):
+                assert old is not None
+                parts.append(old.data[piece[0] : piece[1]])
+            else:
                 parts.append(piece)
-                continue
-            assert old is not None
-            first, end = piece
-            if len(pieces) == 1 and old.starts_chunk(first) and old.next_chunk(first) == end:
-                self._packed.append(old.chunk(first))
-                return
-            parts.append(old.data[old.offsets[first] : old.offsets[end]])
-        # A writer faster than zlib waits rather than hold more of the dump twice.
-        while len(self._waiting) > _WAITING:
-            self._waiting.popleft().result()
-        packed = self._pool.submit(_deflate, b"".join(parts), self._level)
-        self._waiting.append(packed)
+        # A writer faster than zlib waits rather than hold much more of the dump twice.
+        while self._waiting and self._waiting_bytes > _WAITING:
+            done, size = self._waiting.popleft()
+            done.result()
+            self._waiting_bytes -= size
+        chunk = b"".join(parts)
+        packed = self._pool.submit(_deflate, chunk, self._level)
+        self._waiting.append((packed, len(chunk)))
+        self._waiting_bytes += len(chunk)
         self._packed.append(packed)
 
     def text(self) -> bytes:
         """Return the dump as written so far."""
         self._copy()
-        self._next = -1
-        return self._out.getvalue()
+        return bytes(Content(self._parts))
 
-    def finish(self) -> tuple[bytes, bytes, _FileIndex]:
-        """Return the dump, its gzip and where their pieces and chunks are."""
+    def finish(self) -> tuple[Content, Content, _FileIndex]:
+        """Return the dump, its gzip and where their pieces and chunks are.
+
+        The dump's CRC-32 (for the gzip's trailer) and sha256 are worked out in a
+        thread, in one pass.
+        """
         self._close()
-        data = self.text()
-        crc = self._pool.submit(zlib.crc32, data)
-        packed = [p if isinstance(p, memoryview) else p.result() for p in self._packed]
-        trailer = struct.pack("<II", crc.result(), len(data) & 0xFFFFFFFF)
-        gz = b"".join([_GZIP_HEADER, *packed, _GZIP_LAST_BLOCK, trailer])
-        return data, gz, _FileIndex(self.sizes, self._chunks, array("Q", map(len, packed)))
+        self._copy()
+        data = Content(self._parts)
+        scan = self._pool.submit(_scan, data)
+        data.digest = scan
+        size = self._at
+        gz: list[_Part] = [_GZIP_HEADER]
+        packed = array("Q")
+        for chunk in self._packed:
+            if isinstance(chunk, tuple):
+                assert self._old is not None
+                start, end = chunk
+                last = gz[-1]
+                if isinstance(last, _Span) and last.end == start:
+                    gz[-1] = _Span(last.file, last.start, end)
+                else:
+                    gz.append(_Span(self._old.packed_source, start, end))
+                packed.append(end - start)
+            else:
+                compressed = chunk.result()
+                gz.append(compressed)
+                packed.append(len(compressed))
+        gz.append(_GZIP_LAST_BLOCK)
+        gz.append(_Later(lambda: struct.pack("<II", scan.result()[0], size & 0xFFFFFFFF)))
+        return data, Content(gz), _FileIndex(self.sizes, self._starts, packed)
+
+
+def _scan(content: Content) -> tuple[int, str]:
+    """The CRC-32 and sha256 of some content, in one pass (a block at a time)."""
+    crc = 0
+    digest = hashlib.sha256()
+    for view in content.views():
+        for at in range(0, len(view), _BLOCK):
+            block = view[at : at + _BLOCK]
+            digest.update(block)
+            crc = zlib.crc32(block, crc)
+    return crc, digest.hexdigest()
 
 
 # --- Rendering ---------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
 class Rendered:
     """The dumps, with the index to rewrite them from.
 
     Attributes:
-        files: File name → content: the :data:`DUMPS` and the ``.gz`` of each.
+        contents: File name → content: the :data:`DUMPS` and the ``.gz`` of each.
         index: Where the ranges are in the files, to pass back to
             :func:`render_dumps` with them (its format is described there).
         incremental: Whether the previous files were rewritten rather than the
             dumps written anew.
     """
 
-    files: dict[str, bytes]
+    contents: dict[str, Content]
     index: bytes
     incremental: bool
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        """File name → its bytes (read from the parts of each content)."""
+        return {name: bytes(content) for name, content in self.contents.items()}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Rendered):
+            return NotImplemented
+        same = (self.index, self.incremental) == (other.index, other.incremental)
+        return same and self.files == other.files
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -919,37 +1234,60 @@ class Previous:
             added or removed, both in N-Triples form as ``str()`` of a pyoxigraph
             term gives it (``<https://…>``). A graph added or removed whole may
             be left out: its subjects are found in the store or the index.
+        added: If given, every quad added to the store since the previous build,
+            and ``removed`` every quad removed before they were added: the store
+            is then the previous one less ``removed``, plus ``added``. The changed
+            subjects' statements are then worked out from the previous N-Quads and
+            these quads instead of being looked up in the store, and the subjects
+            of these quads need not be in ``changed``.
+        removed: See ``added``.
+        paths: File name → the path of the file ``files`` holds, for the files on
+            disk (their unchanged parts are then copied by the kernel).
     """
 
     files: Mapping[str, Buffer]
     index: bytes
     changed: Mapping[str, Collection[str]]
+    added: Collection[Quad] | None = None
+    removed: Collection[Quad] = ()
+    paths: Mapping[str, Path] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, dist: Path, index: bytes, changed: Mapping[str, Collection[str]]) -> Previous:
+    def read(
+        cls,
+        dist: Path,
+        index: bytes,
+        changed: Mapping[str, Collection[str]],
+        added: Collection[Quad] | None = None,
+        removed: Collection[Quad] = (),
+    ) -> Previous:
         """Map the dumps of a directory (those missing are left out).
 
         Args:
             dist: The directory of the previous build.
             index: The dumps' index.
             changed: Graph name → changed subjects (see :class:`Previous`).
+            added: The quads added since (see :class:`Previous`).
+            removed: The quads removed since.
 
         Returns:
             The previous dumps.
         """
         files: dict[str, Buffer] = {}
+        paths: dict[str, Path] = {}
         for name in (*DUMPS, *(f"{name}.gz" for name in DUMPS)):
             try:
                 with open(dist / name, "rb") as f:
                     if not os.fstat(f.fileno()).st_size:
                         files[name] = b""  # an empty file cannot be mapped
                         continue
-                    # Read ahead at once: most of the file is copied.
+                    # Read ahead at once: all of the file is hashed.
                     flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
                     files[name] = mmap.mmap(f.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
+                    paths[name] = dist / name
             except FileNotFoundError:
                 continue
-        return cls(files, index, changed)
+        return cls(files, index, changed, added, removed, paths)
 
 
 @dataclass(frozen=True)
@@ -1021,10 +1359,16 @@ def render_dumps(
     Returns:
         The files and their index.
     """
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+    try:
         settings = _Settings(prefixes, level, range_bits, chunk_bytes, pool)
         dumps = None if previous is None else _Update.of(store, settings, previous)
         return _render(store, settings) if dumps is None else dumps
+    except BaseException:
+        pool.shutdown(cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=False)  # the dumps' digests may still be being worked out
 
 
 def _render(store: Store, settings: _Settings) -> Rendered:
@@ -1048,11 +1392,31 @@ def _render(store: Store, settings: _Settings) -> Rendered:
 
 def _finish_dumps(writers: dict[str, _Writer], index: _Index, incremental: bool) -> Rendered:
     """Finish the files and their index."""
-    files: dict[str, bytes] = {}
-    packed: dict[str, bytes] = {}
+    files: dict[str, Content] = {}
+    packed: dict[str, Content] = {}
     for name, writer in writers.items():
         files[name], packed[f"{name}.gz"], index.files[name] = writer.finish()
     return Rendered(files | packed, index.to_bytes(), incremental)
+
+
+@dataclass
+class _RangeText:
+    """A range written again: its subjects, in order, and their N-Quads (sorted)."""
+
+    subjects: list[bytes]
+    quads: bytes
+
+
+def _graphs_of(quads: Buffer) -> set[bytes]:
+    """Return the graphs of some lines of N-Quads."""
+    return {line[line.rindex(b" ", 0, -2) + 1 : -2] for line in _lines(bytes(quads))}
+
+
+def _blocks(piece: Buffer, starts: re.Pattern[bytes]) -> list[Buffer]:
+    """Cut a piece of Turtle or TriG at the lines that start subjects."""
+    view = memoryview(piece)
+    cuts = [0, *(m.end() for m in starts.finditer(piece) if m.end() < len(view)), len(view)]
+    return [view[a:b] for a, b in itertools.pairwise(cuts)]
 
 
 class _Update:
@@ -1067,6 +1431,9 @@ class _Update:
         old: The previous index.
         files: The previous dumps.
         changed: Graph → changed subjects, in N-Triples form.
+        delta: Subject → its N-Quads lines added and removed since the previous
+            build, if known (:attr:`Previous.added`): the changed subjects'
+            statements are then worked out from them, not looked up in the store.
     """
 
     def __init__(
@@ -1076,22 +1443,32 @@ class _Update:
         old: _Index,
         files: dict[str, _OldFile],
         changed: dict[bytes, set[bytes]],
+        delta: dict[bytes, tuple[list[bytes], set[bytes]]] | None = None,
     ) -> None:
         self.store = store
         self.settings = settings
         self.old = old
         self.files = files
         self.changed = changed
+        self.delta = delta
         self.lead = 0 if old.ranges[:1] == [b""] else 1
         self.slots = [b""] * self.lead + old.ranges
-        # Subject → its statements in the named graphs, for the subjects looked up:
+        # Subject → its N-Quads now (sorted lines), for the subjects looked up:
         # the changed ones, and those of the slots of a graph that is gone.
-        self.quads: dict[bytes, list[Quad]] = {}
+        self.new: dict[bytes, bytes] = {}
         # Subject → its N-Quads in the previous build, for the subjects of the
         # dirty slots (the statements of those not looked up are unchanged).
         self.lines: dict[bytes, bytes] = {}
         self._old_subjects: dict[int, list[bytes]] = {}
+        self._graph_subjects: dict[tuple[int, bytes], list[bytes]] = {}
+        self._graphs_at: dict[int, list[bytes]] | None = None
+        self._blocks: dict[tuple[str, int, bytes], dict[bytes, Buffer]] = {}
+        self._now: dict[bytes, tuple[list[bytes], dict[bytes, list[bytes]]]] = {}
+        self._by_graph: dict[tuple[int, bytes], list[bytes]] = {}
         self.dotted = _Dotted(settings.prefixes)
+        self.known = {graph: i for i, graph in enumerate(old.graphs)}
+        # The old piece that opens each old graph of the TriG, and after the last graph.
+        self.bases = list(itertools.accumulate((len(r) + 2 for r in old.graph_ranges), initial=1))
 
     @classmethod
     def of(cls, store: Store, settings: _Settings, previous: Previous) -> Rendered | None:
@@ -1113,14 +1490,29 @@ class _Update:
             if old.ranges:
                 union = name in ("diplokg.nq", "diplokg.nt")
                 first = (_RANGE, b"", old.ranges[0]) if union else (_HEAD, b"", b"")
-            files[name] = _OldFile(data, packed, old.files[name], first, old.chunk_bytes)
+            paths = (previous.paths.get(name), previous.paths.get(f"{name}.gz"))
+            files[name] = _OldFile(data, packed, old.files[name], first, old.chunk_bytes, paths)
             if not files[name].fits():
                 return None
         changed = {
             graph.encode(): {s.encode() for s in subjects}
             for graph, subjects in previous.changed.items()
         }
-        return cls(store, settings, old, files, changed).dumps()
+        delta: dict[bytes, tuple[list[bytes], set[bytes]]] | None = None
+        if previous.added is not None:
+            delta = {}
+            for quads, at in ((previous.removed, 1), (previous.added, 0)):
+                named = [q for q in quads if not isinstance(q.graph_name, DefaultGraph)]
+                for line in _lines(serialize(named, format=RdfFormat.N_QUADS) or b""):
+                    subject = line[: line.index(b" ")]
+                    graph = line[line.rindex(b" ", 0, -2) + 1 : -2]
+                    changed.setdefault(graph, set()).add(subject)
+                    change = delta.setdefault(subject, ([], set()))
+                    if at:
+                        change[1].add(line)
+                    else:
+                        change[0].append(line)
+        return cls(store, settings, old, files, changed, delta).dumps()
 
     def slot(self, subject: bytes) -> int:
         """Return the slot a subject falls in."""
@@ -1135,15 +1527,203 @@ class _Update:
             self._old_subjects[slot] = list(runs)
         return self._old_subjects[slot]
 
+    def old_blocks(self, name: str, slot: int, graph: bytes = b"") -> dict[bytes, Buffer]:
+        """Return subject → its statements in the previous piece of a slot, as written.
+
+        Args:
+            name: ``diplokg.nt``, ``diplokg.ttl`` or ``diplokg.trig``.
+            slot: The slot.
+            graph: The graph, in the TriG.
+
+        Returns:
+            Each subject's lines of N-Triples, or its lines of Turtle or TriG.
+        """
+        key = (name, slot, graph)
+        if key in self._blocks:
+            return self._blocks[key]
+        j = slot - self.lead
+        blocks: dict[bytes, Buffer] = {}
+        if j < 0:
+            pass
+        elif name == "diplokg.nt":
+            blocks = {run[1]: run[0] for run in _RUN.finditer(self.files[name].piece(j))}
+        elif name == "diplokg.ttl":
+            subjects = self.old_subjects(slot)
+            cut = _blocks(self.files[name].piece(j + 1), _TURTLE_STARTS)
+            blocks = dict(zip(subjects, cut, strict=True))
+        else:
+            i = self.known[graph]
+            own = self.old.graph_ranges[i]
+            p = bisect_left(own, j)
+            if p < len(own) and own[p] == j:
+                subjects = self.old_graph_subjects(slot, graph)
+                piece = self.files[name].piece(self.bases[i] + 1 + p)
+                blocks = dict(zip(subjects, _blocks(piece, _TRIG_STARTS), strict=True))
+        self._blocks[key] = blocks
+        return blocks
+
+    def old_graph_subjects(self, slot: int, graph: bytes) -> list[bytes]:
+        """Return the subjects a graph had statements about in a slot, in order."""
+        key = (slot, graph)
+        if key not in self._graph_subjects:
+            own = [s for s in self.old_subjects(slot) if self.was_in(s, graph)]
+            self._graph_subjects[key] = own
+        return self._graph_subjects[key]
+
+    def was_in(self, subject: bytes, graph: bytes) -> bool:
+        """Whether a subject of a dirty slot had statements in a graph."""
+        # A line of N-Quads ends with its graph, and a raw line break ends a line.
+        return subject in self.lines and b" " + graph + b" .\n" in self.lines[subject]
+
+    def is_in(self, subject: bytes, graph: bytes) -> bool:
+        """Whether a subject of a range written again has statements in a graph."""
+        if subject in self.new:
+            return graph in self.now(subject)[1]
+        return self.was_in(subject, graph)
+
+    def now(self, subject: bytes) -> tuple[list[bytes], dict[bytes, list[bytes]]]:
+        """Return a looked-up subject's statements now.
+
+        Returns:
+            Its lines of N-Triples in the union (sorted, without duplicates), and
+            graph → its lines of N-Triples there.
+        """
+        if subject not in self._now:
+            triples: list[bytes] = []
+            graphs: dict[bytes, list[bytes]] = {}
+            for line in _lines(self.new[subject]):
+                triple, _, graph = line[:-2].rpartition(b" ")  # "s p o g ." (g has no space)
+                triple += b" ."
+                triples.append(triple)
+                graphs.setdefault(graph, []).append(triple)
+            self._now[subject] = (list(dict.fromkeys(triples)), graphs)
+        return self._now[subject]
+
+    def graphs_in(self, k: int) -> list[bytes]:
+        """Return the graphs with statements about range ``k`` (written again)."""
+        j = self.same.get(k, -1)
+        if j < 0:  # from the statements
+            found: dict[bytes, None] = {}
+            for subject in self.rendered[k].subjects:
+                if subject in self.new:
+                    found.update(dict.fromkeys(self.now(subject)[1]))
+                else:
+                    found.update(dict.fromkeys(_graphs_of(self.lines[subject])))
+            return list(found)
+        # The same subjects as old range j: the graphs it had, and those that changed.
+        if self._graphs_at is None:
+            self._graphs_at = {}
+            for i, own in enumerate(self.old.graph_ranges):
+                for r in own:
+                    self._graphs_at.setdefault(r, []).append(self.old.graphs[i])
+        before = self._graphs_at.get(j, [])
+        # A graph that changed no subject of the range has the statements it had.
+        graphs = [g for g in before if (g, k) not in self.changed_at]
+        graphs += [g for g in self.changed if (g, k) in self.changed_at and self.by_graph(k, g)]
+        return graphs
+
+    def by_graph(self, k: int, graph: bytes) -> list[bytes]:
+        """Return the subjects of range ``k`` (written again) in a graph, in order."""
+        key = (k, graph)
+        if key not in self._by_graph:
+            own = [s for s in self.rendered[k].subjects if self.is_in(s, graph)]
+            self._by_graph[key] = own
+        return self._by_graph[key]
+
+    def graph_text(self, k: int, graph: bytes) -> bytes:
+        """Return the N-Triples of a graph about range ``k`` (written again)."""
+        lines: list[bytes] = []
+        for subject in self.by_graph(k, graph):
+            if subject in self.new:
+                lines += self.now(subject)[1][graph]
+            else:  # (a graph's subjects are all looked up when the graph is new)
+                end = b" " + graph + b" ."
+                own = _lines(bytes(self.lines[subject]))
+                lines += [line[: -len(end)] + b" ." for line in own if line.endswith(end)]
+        return _text(lines)
+
+    def spliced(self, k: int, graph: bytes | None) -> tuple[bytes, bytes | memoryview]:
+        """Write a range of the union (``graph`` None) or of a graph of the previous TriG.
+
+        The subjects that did not change (in the union, or in that graph) are
+        copied from the previous pieces; the others are written again.
+
+        Returns:
+            The N-Triples of the union (empty for a graph), and the Turtle or the
+            TriG (without the graph's opening and closing lines).
+        """
+        ntriples = b""
+        if graph is None:
+            subjects = self.rendered[k].subjects
+            changed: Collection[bytes] = self.new
+            nt = self.old_subjects_blocks("diplokg.nt", subjects, changed)
+            fresh_lines = [s for s in subjects if s not in nt]
+            lines = [line for s in fresh_lines for line in self.now(s)[0]]
+            ntriples = b"".join(nt[s] if s in nt else _text(list(self.now(s)[0])) for s in subjects)
+        else:
+            subjects = self.by_graph(k, graph)
+            changed = self.changed.get(graph, set())
+            lines = [line for s in subjects if s in changed for line in self.now(s)[1][graph]]
+        name = "diplokg.ttl" if graph is None else "diplokg.trig"
+        old = self.old_subjects_blocks(name, subjects, changed, graph or b"")
+        fresh: dict[bytes, Buffer] = {}
+        if lines:
+            again = _text(lines)
+            if graph is None:
+                body = _turtle_piece(again, self.settings.prefixes, self.dotted)
+                starts = _TURTLE_STARTS
+            else:
+                body = _trig_piece(again, graph, self.settings.prefixes, self.dotted)[1]
+                starts = _TRIG_STARTS
+            if not old:
+                return ntriples, body
+            written = [s for s in subjects if s not in old]
+            fresh = dict(zip(written, _blocks(body, starts), strict=True))
+        return ntriples, b"".join(old[s] if s in old else fresh[s] for s in subjects)
+
+    def old_subjects_blocks(
+        self, name: str, subjects: Iterable[bytes], changed: Collection[bytes], graph: bytes = b""
+    ) -> dict[bytes, Buffer]:
+        """Return the previous blocks (:meth:`old_blocks`) of the subjects that did not change."""
+        found: dict[bytes, Buffer] = {}
+        for subject in subjects:
+            if subject not in changed:
+                found[subject] = self.old_blocks(name, self.slot(subject), graph)[subject]
+        return found
+
     def exists(self, subject: bytes) -> bool:
         """Whether a subject of the previous build or a changed one has statements."""
-        return bool(self.quads[subject]) if subject in self.quads else subject in self.lines
+        return bool(self.new[subject]) if subject in self.new else subject in self.lines
 
     def look_up(self, subject: bytes) -> None:
-        """Find a subject's statements in the store (once)."""
-        if subject not in self.quads:
+        """Work out a subject's N-Quads now (once).
+
+        From its previous N-Quads and the lines added and removed, if known;
+        otherwise from the store.
+        """
+        if subject in self.new:
+            return
+        if self.delta is None:
             quads = self.store.quads_for_pattern(_term(subject), None, None, None)
-            self.quads[subject] = [q for q in quads if not isinstance(q.graph_name, DefaultGraph)]
+            named = [q for q in quads if not isinstance(q.graph_name, DefaultGraph)]
+            lines = _lines(serialize(named, format=RdfFormat.N_QUADS) or b"")
+            lines.sort()
+            self.new[subject] = _text(lines)
+            return
+        self.old_subjects(self.slot(subject))
+        old = self.lines.get(subject, b"")
+        added, removed = self.delta.get(subject, ([], set()))
+        if not added and not removed:
+            self.new[subject] = old
+            return
+        lines = _lines(old)
+        if removed:
+            lines = [line for line in lines if line not in removed]
+        for line in added:
+            at = bisect_left(lines, line)
+            if at == len(lines) or lines[at] != line:
+                lines.insert(at, line)
+        self.new[subject] = _text(lines)
 
     def dumps(self) -> Rendered:
         """Rewrite the dumps."""
@@ -1225,7 +1805,7 @@ class _Update:
                     self.kept.append(-1)
                     members[len(self.ranges) - 1] = []
                 members[len(self.ranges) - 1].append(subject)
-        self.rendered = {k: self.render(subjects) for k, subjects in members.items()}
+        self.rendered = {k: _RangeText(own, self.render(own)) for k, own in members.items()}
         self.new_number = array("q", [-1]) * len(self.old.ranges)
         for k, j in enumerate(self.kept):
             if j >= 0:
@@ -1242,28 +1822,11 @@ class _Update:
             if j >= 0 and self.old.ranges[j + 1 : j + 2] == self.ranges[k + 1 : k + 2]:
                 self.same[k] = j
 
-    def render(self, subjects: list[bytes]) -> tuple[bytes, bytes, dict[bytes, bytes]]:
-        """Write the statements about some subjects.
-
-        Returns:
-            Their N-Quads, their N-Triples (union) and their N-Triples in each graph.
-        """
-        looked_up = [subject for subject in subjects if subject in self.quads]
-        quads = [quad for subject in looked_up for quad in self.quads[subject]]
-        lines = _lines(serialize(quads, format=RdfFormat.N_QUADS) or b"")
-        for subject in subjects:
-            if subject not in self.quads:
-                lines += _lines(self.lines[subject])
-        lines.sort()
-        triples: list[bytes] = []
-        graphs: dict[bytes, list[bytes]] = {}
-        for line in lines:
-            triple, _, graph = line[:-2].rpartition(b" ")  # "s p o g ." (g has no space)
-            triple += b" ."
-            triples.append(triple)
-            graphs.setdefault(graph, []).append(triple)
-        union = _text(list(dict.fromkeys(triples)))
-        return _text(lines), union, {graph: _text(own) for graph, own in graphs.items()}
+    def render(self, subjects: list[bytes]) -> bytes:
+        """Write the N-Quads about some subjects (sorted)."""
+        # Each subject's lines are sorted, and sorted subjects' lines follow each
+        # other in order (see SortedGraphs.union_pieces).
+        return b"".join(self.new[s] if s in self.new else self.lines[s] for s in subjects)
 
     def write_union(self, writers: dict[str, _Writer]) -> None:
         """Write the N-Quads, the N-Triples and the Turtle."""
@@ -1286,12 +1849,12 @@ class _Update:
                 ttl.keep(first + 1, last + 1)
                 k = end
                 continue
-            quads, triples, _ = self.rendered[k]
+            triples, turtle = self.spliced(k, None)
             j = self.same.get(k, -1)
             key = (_RANGE, b"", self.ranges[k])
-            nq.put(key, quads, j)
+            nq.put(key, self.rendered[k].quads, j)
             nt.put(key, triples, j)
-            ttl.put(key, _turtle_piece(triples, prefixes, self.dotted), j + 1 if j >= 0 else -1)
+            ttl.put(key, turtle, j + 1 if j >= 0 else -1)
             k += 1
 
     def write_trig(self, writer: _Writer, keys: list[bytes]) -> tuple[list[bytes], list[list[int]]]:
@@ -1311,7 +1874,7 @@ class _Update:
         new_number = self.new_number
         in_rendered: dict[bytes, list[int]] = {}
         for k in sorted(self.rendered):
-            for graph in self.rendered[k][2]:
+            for graph in self.graphs_in(k):
                 in_rendered.setdefault(graph, []).append(k)
         # The old piece that opens each old graph, and after the last graph.
         bases = list(itertools.accumulate((len(r) + 2 for r in old.graph_ranges), initial=1))
@@ -1330,13 +1893,30 @@ class _Update:
                     writer.keep(0, 1)
                 else:
                     writer.add((_HEAD, b"", b""), _header(self.settings.prefixes))
-            if i >= 0 and graph not in self.changed and not written:
+            if i >= 0 and graph not in self.changed and self.unmoved(own, written):
                 writer.keep(bases[i], bases[i + 1])
             else:
                 self.write_graph(writer, graph, own, bases[i] if i >= 0 else -1, written)
             graphs.append(graph)
             graph_ranges.append(sorted(kept + written))
         return graphs, graph_ranges
+
+    def unmoved(self, own: list[int], written: list[int]) -> bool:
+        """Whether a graph's old ranges written again cover the same subjects as before.
+
+        Args:
+            own: The old ranges the graph has pieces in.
+            written: The ranges written again that the graph has statements in.
+
+        Returns:
+            Whether each of ``written`` is one of ``own`` written again with the same
+            subjects, and each of ``own`` written again is one of them: if the graph
+            changed none of their subjects, its pieces are as they were.
+        """
+        again = [j for j in own if self.new_number[j] < 0]
+        return len(again) == len(written) and all(
+            self.same.get(k, -1) == j for k, j in zip(written, again, strict=True)
+        )
 
     def write_graph(
         self, writer: _Writer, graph: bytes, own: list[int], base: int, written: list[int]
@@ -1373,8 +1953,10 @@ class _Update:
             at = replaced.get(self.same.get(k, -1), -1)
             if at >= 0 and (graph, k) not in self.changed_at:
                 pieces.append((k, at, None))
+            elif base >= 0:
+                pieces.append((k, at, self.spliced(k, graph)[1]))
             else:
-                ntriples = self.rendered[k][2][graph]
+                ntriples = self.graph_text(k, graph)
                 head, piece, tail = _trig_piece(ntriples, graph, prefixes, self.dotted)
                 pieces.append((k, at, piece))
                 opening.append(head)
