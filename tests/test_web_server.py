@@ -157,6 +157,33 @@ def test_serve_with_a_dump_that_does_not_load_stops_with_a_message(
 
 
 @pytest.mark.parametrize("name", server.SERVERS)
+def test_a_host_name_is_resolved(name: str) -> None:
+    if socket.getaddrinfo("localhost", 80, type=socket.SOCK_STREAM)[0][4][0] != "127.0.0.1":
+        pytest.skip("localhost is not 127.0.0.1 first here")
+    live = start_server("--server", name, "--host", "localhost")
+    try:
+        assert live.request("GET", "/sparql?query=ASK%7B%3Fs%3Fp%3Fo%7D").status == 200
+    finally:
+        stop_server(live)
+
+
+@pytest.mark.parametrize("name", server.SERVERS)
+def test_a_port_another_diplokg_serve_holds_is_a_clear_error(name: str) -> None:
+    """Two servers never share a port: the second would get about half the connections."""
+    first = start_server("--server", name)
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DIPLOKG_")}
+        cmd = [sys.executable, "-m", "diplokg", "serve", "--root", str(WEB)]
+        cmd += ["--port", str(first.port), "--server", name]
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2
+        assert f"cannot listen on 127.0.0.1:{first.port}: Address already in use" in done.stderr
+        assert first.request("GET", "/sparql?query=ASK%7B%3Fs%3Fp%3Fo%7D").status == 200
+    finally:
+        stop_server(first)
+
+
+@pytest.mark.parametrize("name", server.SERVERS)
 def test_an_address_in_use_is_a_clear_error(name: str) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

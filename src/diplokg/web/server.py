@@ -162,8 +162,8 @@ def gunicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _check_address(settings: Settings) -> None:
-    """Fail early, with a clear message, when the address cannot be listened on.
+def _listen(settings: Settings, backlog: int = 1024) -> socket.socket:
+    """A socket bound to the settings' host and port, listening, without ``SO_REUSEPORT``.
 
     Raises:
         InputError: The host and port cannot be bound (in use, not an address here…).
@@ -171,12 +171,27 @@ def _check_address(settings: Settings) -> None:
     try:
         infos = socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM)
         family, kind, proto, _name, address = infos[0]
-        with socket.socket(family, kind, proto) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
-            probe.bind(address)
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
+            sock.bind(address)
+            sock.listen(backlog)
+        except BaseException:
+            sock.close()
+            raise
     except OSError as error:
         reason = error.strerror or str(error)
         raise InputError(f"cannot listen on {settings.host}:{settings.port}: {reason}") from None
+    return sock
+
+
+def _check_address(settings: Settings) -> None:
+    """Fail early, with a clear message, when the address cannot be listened on.
+
+    Raises:
+        InputError: The host and port cannot be bound (in use, not an address here…).
+    """
+    _listen(settings).close()
 
 
 def serve_gunicorn(settings: Settings) -> None:
@@ -265,6 +280,7 @@ def granian_options(settings: Settings) -> dict[str, Any]:
         "interface": Interfaces.WSGI,
         "http": HTTPModes.http1,
         "workers": settings.workers,
+        "backlog": 1024,
         "blocking_threads": settings.threads,
         "respawn_failed_workers": True,
         "workers_kill_timeout": GRACEFUL_SECONDS,
@@ -274,30 +290,32 @@ def granian_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _shared_socket_server() -> type[Any]:
-    """The granian process server, with one listening socket shared by all workers.
+def _shared_socket_server(listener: socket.socket) -> type[Any]:
+    """The granian process server, its workers accepting from one given socket.
 
     On Linux granian gives each worker its own ``SO_REUSEPORT`` socket; the
     kernel spreads new connections over them, and when a worker dies the
     connections queued on its socket are reset (unless ``net.ipv4.tcp_migrate_req``
     is 1), so more requests fail than the worker had in flight. This server
-    builds one socket in the master, as granian does on other systems, and the
-    workers accept from it: a connection waits in the one queue until a live
-    worker takes it. It overrides granian's ``_init_shared_socket`` (checked by
+    hands its workers one socket made by the master (:func:`_listen`), as granian
+    does on other systems: a connection waits in the one queue until a live
+    worker takes it. Made without ``SO_REUSEPORT``, the socket also cannot share
+    its port with another server unnoticed, and a host name is resolved as for
+    gunicorn. It overrides granian's ``_init_shared_socket`` (checked by
     ``tests/test_resilience.py``; granian is pinned below 2.9 in pyproject.toml).
     """
-    from granian._granian import ListenerSpec
+    from granian._granian import SocketHolder
     from granian.server.mp import MPServer
 
     class SharedSocketServer(MPServer):
         def _init_shared_socket(self) -> None:
-            if self.bind_uds:
-                super()._init_shared_socket()  # type: ignore[no-untyped-call]
-                return
-            holder = ListenerSpec(self.bind_addr, self.bind_port, self.backlog).build()
-            shared = socket.socket(fileno=holder.get_fd())
-            shared.set_inheritable(True)
-            self._ssp, self._sfd, self._sso = None, holder.get_fd(), shared
+            listener.set_inheritable(True)
+            handed = os.dup(listener.fileno())  # the workers' own descriptor of it
+            os.set_inheritable(handed, True)
+            self._ssp, self._sso = None, listener
+            self._sfd = listener.fileno()  # type: ignore[assignment]
+            # SocketHolder(fd, uds, backlog): granian 2.8's stub lists fewer arguments.
+            holder = SocketHolder(handed, False, self.backlog)  # type: ignore[call-arg]
             self._shd = holder  # type: ignore[assignment]
 
     return SharedSocketServer
@@ -310,19 +328,18 @@ def serve_granian(settings: Settings) -> None:
         InputError: The address cannot be listened on, or a worker's app did not
             load (the message is on stderr).
     """
+    options = granian_options(settings)
+    listener = _listen(settings, options["backlog"])
     failed = multiprocessing.get_context().Event()
-    server = _shared_socket_server()("diplokg.web:create_app", **granian_options(settings))
+    server = _shared_socket_server(listener)("diplokg.web:create_app", **options)
     loader = functools.partial(_load_app, settings, os.getpid(), failed)
     try:
         server.serve(target_loader=loader, wrap_loader=False)
     except SystemExit:
         if not failed.is_set():
             raise
-    except RuntimeError as error:  # granian reports a socket error as "... (os error N)"
-        if "(os error" not in str(error):
-            raise
-        reason = str(error).splitlines()[0]
-        raise InputError(f"cannot listen on {settings.host}:{settings.port}: {reason}") from None
+    finally:
+        listener.close()
     if failed.is_set():
         raise boot_error(settings)
 
