@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import json
@@ -7,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ from diplokg.errors import (
     ValidationFailed,
 )
 from diplokg.namespaces import SCHEMA, VOID
+from diplokg.serialise import Content, _Source, _Span, file_stamp
 
 from .conftest import INVALID, PROJECT, settings_for, snapshot
 
@@ -207,6 +210,35 @@ def test_interrupted_write_keeps_the_old_dist(
         write_dist({"a.txt": b"1", "b.txt": b"2", "c.txt": b"3"}, dist)
     assert snapshot(dist) == before
     assert not list(built_copy.glob(".dist.*"))
+
+
+def test_a_failed_write_leaves_no_file_open(tmp_path: Path) -> None:
+    """Files whose fsync was still queued when a later one failed are closed too."""
+
+    class SlowDigest(Content):
+        def sha256(self) -> str:
+            time.sleep(0.5)  # keeps the pool busy: the fsyncs wait behind the digests
+            return super().sha256()
+
+    (tmp_path / "short").write_bytes(b"abc")
+    stamp = file_stamp(os.stat(tmp_path / "short"))
+    short = _Source(memoryview(b"abcdefgh"), tmp_path / "short", stamp)
+    files: dict[str, Content] = {f"n{i}": SlowDigest([b"x" * 10]) for i in range(4)}
+    files["z"] = Content([_Span(short, 0, 8)])  # the file on disk is shorter: the copy fails
+
+    def open_files() -> set[str]:
+        found = set()
+        for fd in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(FileNotFoundError):  # the listing's own, closed since
+                found.add(os.readlink(f"/proc/self/fd/{fd}"))
+        return found
+
+    before = open_files()
+    with pytest.raises(OSError, match="shorter than expected"):
+        write_dist(files, tmp_path / "dist")
+    assert {name for name in open_files() - before if "dist" in name} == set()
+    assert not (tmp_path / "dist").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["short"]
 
 
 def test_write_dist_replaces_everything(tmp_path: Path) -> None:

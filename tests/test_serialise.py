@@ -26,6 +26,7 @@ from diplokg.serialise import (
     _cuts,
     _Source,
     _Span,
+    file_stamp,
     graph_turtle,
     gzip_bytes,
     render_dumps,
@@ -565,7 +566,8 @@ def test_big_pieces_are_cut_at_lines_and_objects_by_their_content() -> None:
 def test_content_copies_spans_of_files_on_disk(tmp_path: Path) -> None:
     data = bytes(range(256)) * 4000
     (tmp_path / "old").write_bytes(data)
-    source = _Source(memoryview(data), tmp_path / "old")
+    stamp = file_stamp(os.stat(tmp_path / "old"))
+    source = _Source(memoryview(data), tmp_path / "old", stamp)
     content = Content([b"head", _Span(source, 10, 300_000), b"", _Span(source, 5, 6), b"tail"])
     expected = b"head" + data[10:300_000] + data[5:6] + b"tail"
     assert bytes(content) == expected
@@ -577,6 +579,31 @@ def test_content_copies_spans_of_files_on_disk(tmp_path: Path) -> None:
     finally:
         os.close(fd)
     assert (tmp_path / "new").read_bytes() == expected
+
+
+def test_spans_are_copied_from_the_file_only_while_it_is_the_same(tmp_path: Path) -> None:
+    """The kernel copies from the path; once another file is there, from the mapped bytes."""
+    on_disk = b"disk" * 100_000
+    (tmp_path / "old").write_bytes(on_disk)
+    stamp = file_stamp(os.stat(tmp_path / "old"))
+    # Bytes that differ from the file's show which of the two a write copied.
+    mapped = memoryview(b"map!" * 100_000)
+    content = Content([_Span(_Source(mapped, tmp_path / "old", stamp), 0, 400_000)])
+
+    def written(name: str) -> bytes:
+        fd = os.open(tmp_path / name, os.O_WRONLY | os.O_CREAT)
+        try:
+            content.write(fd)
+        finally:
+            os.close(fd)
+        return (tmp_path / name).read_bytes()
+
+    assert written("same") == on_disk  # the kernel copied from the file
+    (tmp_path / "other").write_bytes(b"swap" * 100_000)
+    os.replace(tmp_path / "other", tmp_path / "old")  # dist/ replaced meanwhile
+    assert written("replaced") == bytes(mapped)
+    (tmp_path / "old").unlink()
+    assert written("gone") == bytes(mapped)
 
 
 DOTTED = """@prefix ex: <http://example.org/v#> . @prefix id: <https://w3id.org/diplokg/id/> .

@@ -23,7 +23,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -563,10 +563,10 @@ def write_dist(
     tmp = Path(tempfile.mkdtemp(prefix=f".{dist.name}.new-", dir=parent))
     try:
         os.chmod(tmp, 0o755)
+        synced: list[tuple[int, Future[None]]] = []  # each file's fd, and its fsync
         with ThreadPoolExecutor(max_workers=4) as pool:
             try:
                 digests = {n: pool.submit(contents[n].sha256) for n in names}
-                synced = []
                 sizes: dict[str, int] = {}
                 for name in names:
                     fd = os.open(tmp / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -575,7 +575,7 @@ def write_dist(
                     except BaseException:
                         os.close(fd)
                         raise
-                    synced.append(pool.submit(_sync_and_close, fd))
+                    synced.append((fd, pool.submit(_sync_and_close, fd)))
                 described = {
                     n: {"bytes": sizes[n], "sha256": digests[n].result()} for n in sorted(names)
                 }
@@ -587,11 +587,14 @@ def write_dist(
                     except BaseException:
                         os.close(fd)
                         raise
-                    synced.append(pool.submit(_sync_and_close, fd))
-                for done in synced:
+                    synced.append((fd, pool.submit(_sync_and_close, fd)))
+                for _fd, done in synced:
                     done.result()
             except BaseException:
                 pool.shutdown(cancel_futures=True)
+                for fd, done in synced:
+                    if done.cancelled():  # never ran: its file is still open
+                        os.close(fd)
                 raise
         _fsync_dir(tmp)
         if dist.exists():

@@ -639,12 +639,26 @@ def gzip_bytes(data: bytes, level: int = GZIP_LEVEL) -> bytes:
 # --- File contents -------------------------------------------------------------
 
 
+Stamp = tuple[int, int, int, int]
+
+
+def file_stamp(st: os.stat_result) -> Stamp:
+    """Which file, and which version of it: device, inode, size, modification time."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 @dataclass(frozen=True)
 class _Source:
-    """A file of the previous build: its bytes, and its path if it is on disk."""
+    """A file of the previous build: its bytes, and where it is on disk.
+
+    The bytes are mapped from the file that was at ``path`` with ``stamp``; its
+    spans are copied from ``path`` only while the same file is there (a ``dist/``
+    replaced meanwhile is copied from the bytes instead).
+    """
 
     data: memoryview
-    path: Path | None
+    path: Path | None = None
+    stamp: Stamp | None = None
 
 
 @dataclass(frozen=True)
@@ -733,15 +747,17 @@ class Content:
             How many bytes were written.
         """
         written = 0
-        opened: dict[Path, int] = {}
+        opened: dict[Path, int | None] = {}
         try:
             for part in self._parts:
                 if isinstance(part, _Span) and part.file.path is not None:
                     path = part.file.path
                     if path not in opened:
-                        opened[path] = os.open(path, os.O_RDONLY)
-                    written += _kernel_copy(opened[path], fd, part)
-                    continue
+                        opened[path] = _open_same(path, part.file.stamp)
+                    source = opened[path]
+                    if source is not None:
+                        written += _kernel_copy(source, fd, part)
+                        continue
                 view = (
                     part.file.data[part.start : part.end]
                     if isinstance(part, _Span)
@@ -749,9 +765,24 @@ class Content:
                 )
                 written += _write_all(fd, view)
         finally:
-            for source in opened.values():
-                os.close(source)
+            for still in opened.values():
+                if still is not None:
+                    os.close(still)
         return written
+
+
+def _open_same(path: Path, stamp: Stamp | None) -> int | None:
+    """Open ``path`` for reading if it is still the file ``stamp`` describes, else None."""
+    if stamp is None:
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    if file_stamp(os.fstat(fd)) != stamp:
+        os.close(fd)
+        return None
+    return fd
 
 
 def _write_all(fd: int, view: memoryview) -> int:
@@ -889,11 +920,12 @@ class _OldFile:
         first: _PieceKey | None,
         chunk_bytes: int,
         paths: tuple[Path | None, Path | None] = (None, None),
+        stamps: tuple[Stamp | None, Stamp | None] = (None, None),
     ) -> None:
         self.data = memoryview(data)
         self.packed = memoryview(packed)
-        self.source = _Source(self.data, paths[0])
-        self.packed_source = _Source(self.packed, paths[1])
+        self.source = _Source(self.data, paths[0], stamps[0])
+        self.packed_source = _Source(self.packed, paths[1], stamps[1])
         self.sizes = index.sizes
         self.first = first
         self.chunk_bytes = chunk_bytes
@@ -1243,6 +1275,8 @@ class Previous:
         removed: See ``added``.
         paths: File name → the path of the file ``files`` holds, for the files on
             disk (their unchanged parts are then copied by the kernel).
+        stamps: File name → :func:`file_stamp` of the file ``files`` holds (the
+            kernel copies from ``paths`` only while the same file is there).
     """
 
     files: Mapping[str, Buffer]
@@ -1251,6 +1285,7 @@ class Previous:
     added: Collection[Quad] | None = None
     removed: Collection[Quad] = ()
     paths: Mapping[str, Path] = field(default_factory=dict)
+    stamps: Mapping[str, Stamp] = field(default_factory=dict)
 
     @classmethod
     def read(
@@ -1275,19 +1310,21 @@ class Previous:
         """
         files: dict[str, Buffer] = {}
         paths: dict[str, Path] = {}
+        stamps: dict[str, Stamp] = {}
         for name in (*DUMPS, *(f"{name}.gz" for name in DUMPS)):
             try:
                 with open(dist / name, "rb") as f:
-                    if not os.fstat(f.fileno()).st_size:
+                    st = os.fstat(f.fileno())
+                    if not st.st_size:
                         files[name] = b""  # an empty file cannot be mapped
                         continue
                     # Read ahead at once: all of the file is hashed.
                     flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
                     files[name] = mmap.mmap(f.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
-                    paths[name] = dist / name
-            except FileNotFoundError:
+                    paths[name], stamps[name] = dist / name, file_stamp(st)
+            except OSError:  # missing, or cannot be mapped: that file is rendered anew
                 continue
-        return cls(files, index, changed, added, removed, paths)
+        return cls(files, index, changed, added, removed, paths, stamps)
 
 
 @dataclass(frozen=True)
@@ -1490,8 +1527,12 @@ class _Update:
             if old.ranges:
                 union = name in ("diplokg.nq", "diplokg.nt")
                 first = (_RANGE, b"", old.ranges[0]) if union else (_HEAD, b"", b"")
-            paths = (previous.paths.get(name), previous.paths.get(f"{name}.gz"))
-            files[name] = _OldFile(data, packed, old.files[name], first, old.chunk_bytes, paths)
+            gz = f"{name}.gz"
+            paths = (previous.paths.get(name), previous.paths.get(gz))
+            stamps = (previous.stamps.get(name), previous.stamps.get(gz))
+            files[name] = _OldFile(
+                data, packed, old.files[name], first, old.chunk_bytes, paths, stamps
+            )
             if not files[name].fits():
                 return None
         changed = {
