@@ -37,6 +37,7 @@ import shutil
 import sys
 import tempfile
 import uuid
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -80,6 +81,7 @@ def fingerprint(settings: dict[str, str], inputs_digest: str) -> str:
     """
     parts = [FORMAT, __version__, code_digest(), inputs_digest]
     parts += [rdflib.__version__, ox.__version__, owlrl.__version__, pyshacl.__version__]
+    parts.append(zlib.ZLIB_RUNTIME_VERSION)  # another zlib compresses the kept chunks otherwise
     parts += [f"{k}={v}" for k, v in sorted(settings.items())]
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
