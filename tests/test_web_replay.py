@@ -192,6 +192,12 @@ def test_large_answers_are_not_kept_and_old_ones_leave_first() -> None:
     for _ in range(2):
         assert client.get(big, headers=JSON).data == store.body
     assert store.calls == 6
+    store.body = b'{"head":{},"boolean":true}'
+    # The key counts too: a small answer to a request with a huge Accept is not kept.
+    huge = {"Accept": "text/x-none;q=0.1, " * 15_000 + "application/sparql-results+json"}
+    for _ in range(2):
+        assert client.get(big, headers=huge).status_code == 200
+    assert store.calls == 8
 
 
 def test_no_replay_without_the_answer_cache() -> None:

@@ -52,7 +52,7 @@ class Replay:
         store: The store whose :attr:`~diplokg.store.base.Store.version` dates answers.
         path: The endpoint's path.
         entries: Most responses kept (least recently used first out).
-        max_bytes: Largest body kept.
+        max_bytes: Largest answer kept: body, query string and ``Accept`` together.
     """
 
     def __init__(
@@ -93,7 +93,7 @@ class Replay:
                 self.hits += 1
         if kept is not None:
             status, headers, body = kept
-            start_response(status, headers)
+            start_response(status, list(headers))  # a copy: a server may add to it
             return [body]
         return self._through(environ, start_response, (query, accept))
 
@@ -121,7 +121,7 @@ class Replay:
             close = getattr(body, "close", None)
             if close is not None:
                 close()
-        if len(data) <= self.max_bytes:
+        if len(data) + len(request[0]) + len(request[1]) <= self.max_bytes:
             status, headers = sent[-1]
             with self._lock:
                 self._kept[(version, *request)] = (status, headers, data)
