@@ -7,7 +7,7 @@ import pytest
 from rdflib import Literal, URIRef
 
 from diplokg.errors import FileSyntaxError, NotFound
-from diplokg.loading import load_project, parse_turtle, rewrite_base, rewrite_term
+from diplokg.loading import input_files, load_project, parse_turtle, rewrite_base, rewrite_term
 from diplokg.namespaces import SCHEMA, XSD, graph_iri
 
 from .conftest import INVALID, PROJECT, SOURCE_IRI, settings_for
@@ -136,3 +136,22 @@ def test_relative_iris_resolve_against_the_canonical_base(tmp_path: Path) -> Non
     graph = parse_turtle(path, public_id="https://w3id.org/diplokg/data/rel.ttl")
     base = "https://w3id.org/diplokg/data/"
     assert set(graph) == {(URIRef(base + "a"), URIRef(base + "b"), URIRef(base + "rel.ttl#c"))}
+
+
+def _globbed(root: Path) -> list[Path]:
+    """What the input files were when listed with glob patterns."""
+    patterns = ["ontology/*.ttl", "ontology/shapes/*.ttl", "data/sources/*.txt"]
+    patterns += ["data/sources/*.ttl", "data/facts/*.ttl", "data/background/*.ttl"]
+    found = {p.relative_to(root) for pattern in patterns for p in root.glob(pattern)}
+    return sorted(found, key=lambda p: p.as_posix())
+
+
+def test_input_files_are_what_the_glob_patterns_give(project: Path) -> None:
+    assert input_files(PROJECT) == _globbed(PROJECT)
+    assert len(input_files(PROJECT)) > 5
+    for odd in ("ontology/.hidden.ttl", "ontology/notes.md", "data/sources/x.ttl.bak"):
+        (project / odd).write_text("")
+    (project / "data/facts/a-directory.ttl").mkdir()
+    shutil.rmtree(project / "data/background", ignore_errors=True)
+    assert input_files(project) == _globbed(project)
+    assert Path("ontology/.hidden.ttl") in input_files(project)
