@@ -565,29 +565,27 @@ def write_dist(
         os.chmod(tmp, 0o755)
         synced: list[tuple[int, Future[None]]] = []  # each file's fd, and its fsync
         with ThreadPoolExecutor(max_workers=4) as pool:
+
+            def write(name: str, content: Content) -> int:
+                """Write one file; its fsync (and close) is left to the pool."""
+                fd = os.open(tmp / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                try:
+                    size = content.write(fd)
+                except BaseException:
+                    os.close(fd)
+                    raise
+                synced.append((fd, pool.submit(_sync_and_close, fd)))
+                return size
+
             try:
                 digests = {n: pool.submit(contents[n].sha256) for n in names}
-                sizes: dict[str, int] = {}
-                for name in names:
-                    fd = os.open(tmp / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-                    try:
-                        sizes[name] = contents[name].write(fd)
-                    except BaseException:
-                        os.close(fd)
-                        raise
-                    synced.append((fd, pool.submit(_sync_and_close, fd)))
+                sizes = {name: write(name, contents[name]) for name in names}
                 described = {
                     n: {"bytes": sizes[n], "sha256": digests[n].result()} for n in sorted(names)
                 }
                 if last is not None:
                     name, data = last(described)
-                    fd = os.open(tmp / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-                    try:
-                        Content([data]).write(fd)
-                    except BaseException:
-                        os.close(fd)
-                        raise
-                    synced.append((fd, pool.submit(_sync_and_close, fd)))
+                    write(name, Content([data]))
                 for _fd, done in synced:
                     done.result()
             except BaseException:
