@@ -11,9 +11,43 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from typing import Generic, TypeVar
 
 from diplokg.errors import DiploKGError
 from diplokg.store.base import QueryRequest, QueryResult, Store
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Recent(Generic[K, V]):
+    """At most ``entries`` values by key, the least recently used first out; thread-safe.
+
+    Args:
+        entries: Most values kept.
+    """
+
+    def __init__(self, entries: int) -> None:
+        self.entries = entries
+        self.hits = 0
+        self._lock = threading.Lock()
+        self._values: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        """The value kept for a key (now the most recently used), or ``None``."""
+        with self._lock:
+            found = self._values.get(key)
+            if found is not None:
+                self._values.move_to_end(key)
+                self.hits += 1
+            return found
+
+    def put(self, key: K, value: V) -> None:
+        """Keep a value, letting the least recently used go past ``entries``."""
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self.entries:
+                self._values.popitem(last=False)
 
 
 def known_version(store: Store) -> str | None:
@@ -45,11 +79,18 @@ class CachedStore:
 
     def __init__(self, store: Store, entries: int = 256, max_bytes: int = 256 * 1024) -> None:
         self.inner = store
-        self.entries = entries
         self.max_bytes = max_bytes
-        self.hits = 0
-        self._lock = threading.Lock()
-        self._answers: OrderedDict[tuple[str, QueryRequest], QueryResult] = OrderedDict()
+        self._answers: Recent[tuple[str, QueryRequest], QueryResult] = Recent(entries)
+
+    @property
+    def entries(self) -> int:
+        """Most answers kept."""
+        return self._answers.entries
+
+    @property
+    def hits(self) -> int:
+        """How many queries a kept answer served."""
+        return self._answers.hits
 
     @property
     def version(self) -> str:
@@ -64,18 +105,12 @@ class CachedStore:
     def query(self, request: QueryRequest, timeout: float) -> QueryResult:
         """A remembered answer, or the backend's (see :meth:`diplokg.store.base.Store.query`)."""
         key = (self.inner.version, request)
-        with self._lock:
-            found = self._answers.get(key)
-            if found is not None:
-                self._answers.move_to_end(key)
-                self.hits += 1
-                return found
+        found = self._answers.get(key)
+        if found is not None:
+            return found
         result = self.inner.query(request, timeout)
         if len(result.body) <= self.max_bytes:
-            with self._lock:
-                self._answers[key] = result
-                while len(self._answers) > self.entries:
-                    self._answers.popitem(last=False)
+            self._answers.put(key, result)
         return result
 
     def graphs(self) -> dict[str, int]:

@@ -21,12 +21,10 @@ goes through the app, which asks the store.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from diplokg.store.cached import known_version
+from diplokg.store.cached import Recent, known_version
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -66,11 +64,18 @@ class Replay:
         self.app = app
         self.store = store
         self.path = path
-        self.entries = entries
         self.max_bytes = max_bytes
-        self.hits = 0
-        self._lock = threading.Lock()
-        self._kept: OrderedDict[tuple[str, str, str], tuple[str, Headers, bytes]] = OrderedDict()
+        self._kept: Recent[tuple[str, str, str], tuple[str, Headers, bytes]] = Recent(entries)
+
+    @property
+    def entries(self) -> int:
+        """Most responses kept."""
+        return self._kept.entries
+
+    @property
+    def hits(self) -> int:
+        """How many requests a kept response answered."""
+        return self._kept.hits
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Answer from the kept responses, or through the app (keeping what it marks)."""
@@ -85,12 +90,7 @@ class Replay:
             return self.app(environ, start_response)
         query = environ.get("QUERY_STRING", "")
         accept = environ.get("HTTP_ACCEPT", "")
-        key = (version, query, accept)
-        with self._lock:
-            kept = self._kept.get(key)
-            if kept is not None:
-                self._kept.move_to_end(key)
-                self.hits += 1
+        kept = self._kept.get((version, query, accept))
         if kept is not None:
             status, headers, body = kept
             start_response(status, list(headers))  # a copy: a server may add to it
@@ -123,8 +123,5 @@ class Replay:
                 close()
         if len(data) + len(request[0]) + len(request[1]) <= self.max_bytes:
             status, headers = sent[-1]
-            with self._lock:
-                self._kept[(version, *request)] = (status, headers, data)
-                while len(self._kept) > self.entries:
-                    self._kept.popitem(last=False)
+            self._kept.put((version, *request), (status, headers, data))
         return [data]
