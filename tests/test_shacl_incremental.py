@@ -35,6 +35,7 @@ from diplokg.shacl import (
 )
 from diplokg.skolem import skolemise
 from diplokg.validation import validate_project, validate_project_incremental
+from tests import test_shacl as shacl_tests
 from tests import test_shapes as shapes_tests
 from tests.test_shacl import ROOT, Row, rows, union
 
@@ -104,26 +105,19 @@ def assert_incremental(
 
 # --------------------------------------------------------------------------- every triple
 
-HEAD = """@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-"""
+HEAD = shacl_tests.HEAD + "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
 
+#: The data of tests/test_shacl.py, and links that paths and nested shapes can follow.
 DATA = (
-    HEAD
+    shacl_tests.DATA
     + """
-ex:C rdfs:subClassOf ex:B .
-ex:a a ex:C ; ex:p ex:b , "x"@en , "y"@en , "12"^^xsd:integer , "abc" ;
-    ex:q 5 , "2020-01-01"^^xsd:date ;
-    ex:r [ ex:s 1 ] ; ex:lo 3 ; ex:hi 2 ; ex:t ex:a , ex:b .
-ex:b a ex:B ; ex:p "z"@fr-CA , "1.50"^^xsd:decimal ; ex:lo 1 ; ex:hi 2 ; ex:t ex:b ;
-    ex:u ex:c .
-ex:c a ex:C ; ex:t ex:d ; ex:u ex:y .
+ex:b ex:u ex:c .
+ex:c ex:t ex:d ; ex:u ex:y .
 ex:a ex:u ex:d .
 ex:d ex:p "w" .
 """
 )
+
 
 #: Property shapes, each of a node shape targeting ex:B and ex:zz, one per constraint kind.
 PROPERTIES = [
